@@ -1,0 +1,1 @@
+"""Data authored by evalkit itself: the embedded starter pack and baselines."""

@@ -1,0 +1,5 @@
+"""evalkit: instruction-following evaluation with faithful upstream scorers."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

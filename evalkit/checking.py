@@ -1,0 +1,107 @@
+"""Checker base class, the checker registry and the grader.
+
+A checker is a frozen dataclass whose fields are its validated parameters, with a pure
+``check(response, ctx) -> CheckResult``. Checkers are registered once, with :func:`register`,
+in the module that defines them (``verifiers/<family>.py``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import pkgutil
+from dataclasses import dataclass, fields
+from typing import Any, Callable, ClassVar, TypeVar
+
+from evalkit.errors import EvalkitError
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One constraint verdict: ``passed`` is None when the check did not produce a verdict."""
+
+    passed: bool | None
+    reason: str = ""
+    status: str = "ok"  # ok | error | skipped
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a checker may know besides the response: the scoring mode and the sample's metadata."""
+
+    mode: str = "compat"
+    sample_id: str = ""
+    meta: dict[str, Any] | None = None
+
+    @property
+    def strict(self) -> bool:
+        """True when the pack runs in ``strict`` mode (documented upstream bugs fixed)."""
+        return self.mode == "strict"
+
+
+class Checker:
+    """Base class: subclasses are frozen dataclasses registered with :func:`register`."""
+
+    id: ClassVar[str] = ""
+
+    def check(self, response: str, ctx: CheckContext) -> CheckResult:  # pragma: no cover
+        """Judge ``response``; must be pure (no I/O, no randomness)."""
+        raise NotImplementedError
+
+
+_C = TypeVar("_C", bound=type[Checker])
+_REGISTRY: dict[str, type[Checker]] = {}
+_LOADED = False
+
+
+def register(checker_id: str) -> Callable[[_C], _C]:
+    """Class decorator: register a checker class under ``checker_id`` (e.g. ``muldimif.length.words``)."""
+
+    def deco(cls: _C) -> _C:
+        if checker_id in _REGISTRY and _REGISTRY[checker_id] is not cls:
+            raise EvalkitError(f"checker id {checker_id!r} registered twice")
+        cls.id = checker_id
+        _REGISTRY[checker_id] = cls
+        return cls
+
+    return deco
+
+
+def _load_verifiers() -> None:
+    global _LOADED
+    if _LOADED:
+        return
+    import evalkit.verifiers as pkg
+
+    for info in pkgutil.walk_packages(pkg.__path__, prefix="evalkit.verifiers."):
+        importlib.import_module(info.name)
+    _LOADED = True
+
+
+def registry() -> dict[str, type[Checker]]:
+    """All registered checkers by id (imports every module under ``evalkit.verifiers`` once)."""
+    _load_verifiers()
+    return dict(_REGISTRY)
+
+
+def _did_you_mean(name: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(name, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def build_checker(checker_id: str, params: dict[str, Any]) -> Checker:
+    """Instantiate checker ``checker_id`` with ``params``; unknown ids or params raise EvalkitError."""
+    reg = registry()
+    cls = reg.get(checker_id)
+    if cls is None:
+        raise EvalkitError(f"unknown checker {checker_id!r}{_did_you_mean(checker_id, sorted(reg))}")
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    for key in params:
+        if key not in names:
+            raise EvalkitError(
+                f"checker {checker_id!r} has no parameter {key!r}{_did_you_mean(key, names)}"
+            )
+    try:
+        return cls(**params)
+    except TypeError as exc:
+        raise EvalkitError(f"checker {checker_id!r}: {exc}") from None

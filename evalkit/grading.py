@@ -1,0 +1,61 @@
+"""The grader: generations × constraints → per-constraint verdict rows (``checks.jsonl``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from evalkit.checking import Checker, CheckContext, CheckResult, build_checker
+from evalkit.records import CheckRow, GenerationRow
+from evalkit.types import Sample
+
+
+class Grader:
+    """Applies each sample's checkers to its generations; a checker that raises gives an error row."""
+
+    def __init__(self, mode: str = "compat") -> None:
+        self.mode = mode
+        self._checkers: dict[tuple[str, str], Checker] = {}
+
+    def _checker(self, checker_id: str, params: dict[str, Any]) -> Checker:
+        key = (checker_id, repr(sorted(params.items())))
+        checker = self._checkers.get(key)
+        if checker is None:
+            checker = self._checkers[key] = build_checker(checker_id, params)
+        return checker
+
+    def check_one(self, checker: Checker, response: str, ctx: CheckContext) -> CheckResult:
+        """Run one checker, turning an exception into ``status="error"`` with the reason."""
+        try:
+            result = checker.check(response, ctx)
+        except Exception as exc:  # noqa: BLE001 - a checker bug must not stop the run
+            return CheckResult(None, f"checker raised {type(exc).__name__}: {exc}", "error")
+        if not isinstance(result, CheckResult):
+            return CheckResult(None, f"checker returned {type(result).__name__}, not CheckResult", "error")
+        return result
+
+    def grade(self, sample: Sample, generation: GenerationRow) -> Iterator[CheckRow]:
+        """One row per constraint of ``sample`` for ``generation`` (skipped rows when it failed)."""
+        ctx = CheckContext(mode=self.mode, sample_id=sample.id, meta=sample.meta)
+        failed = generation.status == "error"
+        for index, constraint in enumerate(sample.constraints):
+            if failed:
+                result = CheckResult(None, f"no response: {generation.error or 'generation failed'}", "skipped")
+            else:
+                checker = self._checker(constraint.checker, constraint.params)
+                result = self.check_one(checker, generation.response, ctx)
+            yield CheckRow.model_construct(
+                pack=sample.pack, sample_id=sample.id, epoch=generation.epoch,
+                constraint_index=index, checker=constraint.checker, params=constraint.params,
+                passed=result.passed, status=result.status, reason=result.reason,
+                **constraint.dimensions, **{k: v for k, v in sample.meta.items() if k not in constraint.dimensions},
+            )
+
+    def grade_all(self, samples: dict[tuple[str, str], Sample], generations: Iterable[GenerationRow]) -> list[CheckRow]:
+        """Grade every generation whose (pack, sample id) is in ``samples``, in generation order."""
+        rows: list[CheckRow] = []
+        for gen in generations:
+            sample = samples.get((gen.pack, gen.sample_id))
+            if sample is not None:
+                rows.extend(self.grade(sample, gen))
+        return rows

@@ -1,0 +1,117 @@
+"""Task pack base class and discovery.
+
+A pack is one folder under ``tasks/`` whose ``__init__`` defines ``PACK``, an instance of a
+:class:`TaskPack` subclass. Packs are found by scanning ``evalkit.tasks``; there is no other
+registration place.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import pkgutil
+from functools import cache
+from pathlib import Path
+from typing import Any, ClassVar
+
+from evalkit.checking import build_checker
+from evalkit.datafiles import DataFile, locate, sha256_of
+from evalkit.errors import EvalkitError
+from evalkit.types import Sample
+
+
+class TaskPack:
+    """Base class of task packs: metadata, data files, loading and table layout."""
+
+    name: ClassVar[str] = ""
+    version: ClassVar[str] = "1"
+    description: ClassVar[str] = ""
+    license: ClassVar[str] = ""
+    source: ClassVar[str] = ""
+    data_files: ClassVar[tuple[DataFile, ...]] = ()
+    modes: ClassVar[tuple[str, ...]] = ("compat",)
+    # sample-level all-pass tables over these ``Sample.meta`` keys
+    sample_tables: ClassVar[tuple[str, ...]] = ()
+    # all-pass per (sample, value of this constraint dimension)
+    group_tables: ClassVar[tuple[str, ...]] = ()
+    # plain per-constraint pass rate over these constraint dimensions
+    constraint_tables: ClassVar[tuple[str, ...]] = ()
+    headline: ClassVar[str] = "accuracy"
+    # --max-tokens when the user gives none
+    default_max_tokens: ClassVar[int] = 1024
+
+    def load_samples(self, paths: dict[str, Path], options: dict[str, str]) -> list[Sample]:
+        """Parse the located data files into samples (subclasses implement)."""
+        raise NotImplementedError
+
+    def load(self, data_dir: Path | None = None, options: dict[str, str] | None = None) -> list[Sample]:
+        """Locate the data files and return validated samples (unknown checkers/params raise)."""
+        options = dict(options or {})
+        self.check_options(options)
+        paths = {f.path: locate(self.name, f, data_dir) for f in self.data_files}
+        samples = self.load_samples(paths, options)
+        validate_samples(samples)
+        return samples
+
+    def data_hashes(self, data_dir: Path | None = None) -> dict[str, str]:
+        """sha256 of each data file as it will be read (for the run manifest)."""
+        return {f.path: sha256_of(locate(self.name, f, data_dir)) for f in self.data_files}
+
+    def mode(self, options: dict[str, str]) -> str:
+        """The scoring mode selected by ``-T mode=…`` (the first declared mode by default)."""
+        return options.get("mode", self.modes[0])
+
+    def check_options(self, options: dict[str, str]) -> None:
+        """Reject ``-T`` options this pack does not know."""
+        for key in options:
+            if key != "mode":
+                raise EvalkitError(f"pack {self.name!r} has no option {key!r} (known: mode)")
+        mode = self.mode(options)
+        if mode not in self.modes:
+            raise EvalkitError(f"pack {self.name!r} has no mode {mode!r} (modes: {', '.join(self.modes)})")
+
+    def info(self) -> dict[str, Any]:
+        """Name, version, license and source, for listings and manifests."""
+        return {"name": self.name, "version": self.version, "license": self.license,
+                "source": self.source, "description": self.description, "modes": list(self.modes)}
+
+
+def validate_samples(samples: list[Sample]) -> None:
+    """Build every constraint's checker once so bad ids or params fail at load time."""
+    seen: dict[tuple[str, str], None] = {}
+    for sample in samples:
+        for c in sample.constraints:
+            key = (c.checker, repr(sorted(c.params.items())))
+            if key in seen:
+                continue
+            try:
+                build_checker(c.checker, c.params)
+            except EvalkitError as exc:
+                raise EvalkitError(f"{sample.pack} sample {sample.id}: {exc}") from None
+            seen[key] = None
+
+
+@cache
+def all_packs() -> dict[str, TaskPack]:
+    """Every pack under ``evalkit.tasks`` by name."""
+    import evalkit.tasks as pkg
+
+    packs: dict[str, TaskPack] = {}
+    for info in pkgutil.iter_modules(pkg.__path__, prefix="evalkit.tasks."):
+        if not info.ispkg:
+            continue
+        module = importlib.import_module(info.name)
+        pack = getattr(module, "PACK", None)
+        if isinstance(pack, TaskPack):
+            packs[pack.name] = pack
+    return packs
+
+
+def get_pack(name: str) -> TaskPack:
+    """The pack called ``name``; EvalkitError with a suggestion when unknown."""
+    packs = all_packs()
+    if name not in packs:
+        close = difflib.get_close_matches(name, list(packs), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(sorted(packs))})"
+        raise EvalkitError(f"unknown pack {name!r}{hint}")
+    return packs[name]

@@ -1,0 +1,104 @@
+"""MulDimIF: multi-dimensional constraint following (levels I–IV), scored as upstream.
+
+Each sample carries 1–7 natural-language constraints; each is checked by one of 12 upstream
+checker classes that parse the constraint text. Headline: the share of samples whose
+constraints all pass; tables per level, pattern, category (per sample and category) and type.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from evalkit.datafiles import DataFile
+from evalkit.errors import DataError
+from evalkit.jsonio import read_json
+from evalkit.packs import TaskPack
+from evalkit.tasks.muldimif.mapping import RAW_KEYS
+from evalkit.types import Constraint, Sample
+
+LEVELS = {"Level 1": "I", "Level 2": "II", "Level 3": "III", "Level 4": "IV"}
+TEST_FILE = DataFile(
+    path="test.json",
+    sha256="37de38b3eb8eec449f3f95dcc0bb0b4fa63a9351988a44d7b232d13348711c5b",
+    url="https://raw.githubusercontent.com/Junjie-Ye/MulDimIF/"
+    "efd0c02f144aefd776ac4947b073fa951acb8c63/Data/test.json",
+)
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: str
+    content: str
+
+
+class RawSample(BaseModel):
+    """One record of ``Data/test.json`` (exactly these five keys)."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    conversations: list[_Message]
+    constraints: list[tuple[str, str, str]]
+    constraint_pattern: str
+    difficulty: str
+
+
+def to_sample(raw: RawSample, pack: str = "muldimif") -> Sample:
+    """Turn one upstream record into a Sample; unknown constraint keys raise ValueError."""
+    constraints = []
+    for category, subtype, text in raw.constraints:
+        key = f"{category}_{subtype}"
+        if key not in RAW_KEYS:
+            raise ValueError(f"unknown constraint key {key!r}")
+        checker, canonical = RAW_KEYS[key]
+        constraints.append(Constraint(
+            checker=checker,
+            params={"constraint": text},
+            dimensions={"category": canonical.split("_", 1)[0], "type": canonical, "raw": key},
+        ))
+    if raw.difficulty not in LEVELS:
+        raise ValueError(f"unknown difficulty {raw.difficulty!r}")
+    return Sample(
+        id=raw.id, pack=pack, reference=getattr(raw, "reference", None),
+        messages=tuple({"role": m.role, "content": m.content} for m in raw.conversations),
+        constraints=tuple(constraints),
+        meta={"level": LEVELS[raw.difficulty], "pattern": raw.constraint_pattern},
+    )
+
+
+class MulDimIF(TaskPack):
+    name = "muldimif"
+    version = "efd0c02"
+    description = "MulDimIF test set: 1,200 prompts, 4,180 code-verified constraints, levels I–IV"
+    license = "data CC BY 4.0 (Junjie-Ye/MulDimIF)"
+    source = "github.com/Junjie-Ye/MulDimIF @ efd0c02 (Data/test.json); HF Junjie-Ye/MulDimIF"
+    data_files = (TEST_FILE,)
+    modes = ("compat", "strict")
+    sample_tables = ("level", "pattern")
+    group_tables = ("category",)
+    constraint_tables = ("type",)
+    default_max_tokens = 8192  # the paper's max_new_tokens
+
+    def load_samples(self, paths: dict[str, Path], options: dict[str, str]) -> list[Sample]:
+        """Parse ``test.json`` (a JSON array of upstream records)."""
+        path = paths[TEST_FILE.path]
+        records = read_json(path)
+        if not isinstance(records, list):
+            raise DataError(f"{path}: expected a JSON array of samples")
+        samples = []
+        for i, record in enumerate(records):
+            try:
+                samples.append(to_sample(RawSample.model_validate(record), self.name))
+            except (ValidationError, ValueError) as exc:
+                first = _first_error(exc) if isinstance(exc, ValidationError) else str(exc)
+                raise DataError(f"{path}: sample #{i} (id {record.get('id') if isinstance(record, dict) else '?'}): {first}") from None
+        return samples
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
+
+
+PACK = MulDimIF()

@@ -1,0 +1,1 @@
+"""Checkers, grouped by family. Every module here registers its checkers on import."""

@@ -1,0 +1,1 @@
+"""Text primitives shared by checker families (sentence splitting and the like)."""

