@@ -130,8 +130,8 @@ def read_responses(path: Path, pack: TaskPack, samples: list[Sample]) -> list[Ge
         if sid not in known:
             unknown.append(sid)
             continue
-        status = "ok" if obj["response"].strip() else "empty"
-        rows.append(GenerationRow(pack=pack.name, sample_id=sid, epoch=int(obj.get("epoch", 0)), status=status,
+        rows.append(GenerationRow(pack=pack.name, sample_id=sid, epoch=int(obj.get("epoch", 0)),
+                                  status="ok" if obj["response"].strip() else "empty",
                                   response=obj["response"]))
     if unknown:
         shown = ", ".join(unknown[:10]) + (f" … ({len(unknown)} in all)" if len(unknown) > 10 else "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from evalkit.checking import Checker, CheckContext, CheckResult, build_checker
+from evalkit.checking import CheckContext, Checker, CheckResult, build_checker
 from evalkit.records import CheckRow, GenerationRow
 from evalkit.types import Sample
 
@@ -44,12 +44,11 @@ class Grader:
             else:
                 checker = self._checker(constraint.checker, constraint.params)
                 result = self.check_one(checker, generation.response, ctx)
-            yield CheckRow.model_construct(
-                pack=sample.pack, sample_id=sample.id, epoch=generation.epoch,
-                constraint_index=index, checker=constraint.checker, params=constraint.params,
-                passed=result.passed, status=result.status, reason=result.reason,
-                **constraint.dimensions, **{k: v for k, v in sample.meta.items() if k not in constraint.dimensions},
-            )
+            fields: dict[str, Any] = {**sample.meta, **constraint.dimensions}
+            fields.update(pack=sample.pack, sample_id=sample.id, epoch=generation.epoch, constraint_index=index,
+                          checker=constraint.checker, params=constraint.params, passed=result.passed,
+                          status=result.status, reason=result.reason)
+            yield CheckRow.model_construct(**fields)
 
     def grade_all(self, samples: dict[tuple[str, str], Sample], generations: Iterable[GenerationRow]) -> list[CheckRow]:
         """Grade every generation whose (pack, sample id) is in ``samples``, in generation order."""

@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from evalkit.backends.base import Backend
-from evalkit.records import GenerationRow, Usage
+from evalkit.records import GenerationRow, GenerationStatus, Usage
 from evalkit.store import RunDir
 from evalkit.types import Generation, GenerationConfig, GenerationRequest, Sample
 
@@ -35,12 +35,15 @@ def split_thinking(text: str) -> tuple[str, str | None, bool]:
 
 def to_row(request: GenerationRequest, gen: Generation) -> GenerationRow:
     """Classify a backend result into a journal row with its status."""
-    usage = Usage(prompt_tokens=gen.prompt_tokens, completion_tokens=gen.completion_tokens)
-    base = {"pack": request.pack, "sample_id": request.sample_id, "epoch": request.epoch, "usage": usage,
-            "latency_s": round(gen.latency_s, 4), "model": gen.model, "finish_reason": gen.finish_reason}
+    row = GenerationRow(
+        pack=request.pack, sample_id=request.sample_id, epoch=request.epoch, status="error",
+        usage=Usage(prompt_tokens=gen.prompt_tokens, completion_tokens=gen.completion_tokens),
+        latency_s=round(gen.latency_s, 4), model=gen.model, finish_reason=gen.finish_reason, error=gen.error,
+    )
     if gen.error is not None:
-        return GenerationRow(status="error", error=gen.error, **base)
+        return row
     answer, reasoning, unterminated = split_thinking(gen.text)
+    status: GenerationStatus
     if unterminated:
         status = "unterminated_thinking"
     elif gen.finish_reason == "length":
@@ -49,7 +52,7 @@ def to_row(request: GenerationRequest, gen: Generation) -> GenerationRow:
         status = "empty"
     else:
         status = "ok"
-    return GenerationRow(status=status, response=answer, reasoning=reasoning, **base)
+    return row.model_copy(update={"status": status, "response": answer, "reasoning": reasoning})
 
 
 def pending_requests(samples: Sequence[Sample], epochs: int, done: set[tuple[str, str, int]]) -> list[GenerationRequest]:

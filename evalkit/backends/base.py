@@ -38,7 +38,7 @@ class Backend(ABC):
         return {"backend": self.name, "model": self.model, "base_url": self.base_url,
                 "options": self.options, "concurrency": self.concurrency}
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release engines or connections (optional)."""
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, ClassVar
+from typing import ClassVar
 
-from evalkit.checking import Checker, CheckContext, CheckResult
+from evalkit.checking import CheckContext, Checker, CheckResult
 
 
 @dataclass(frozen=True)

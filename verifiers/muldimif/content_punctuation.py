@@ -23,10 +23,9 @@ import string
 from dataclasses import dataclass
 from functools import lru_cache
 
+from evalkit.checking import register
 from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict
 from evalkit.verifiers.text.sentences import split_sentences
-
-from evalkit.checking import register
 
 _MARKS: dict[str, str] = {
     "period": ".",

@@ -19,9 +19,9 @@ probe that recognises the clause wins, in upstream's order:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 _WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
@@ -194,7 +194,10 @@ _HASH_LEVELS = (
 )
 _MAIN_AND_SUB = ("include headings at two levels: main and subheadings",
                  "be structured with a main heading and subheadings")  # fmt: skip
-_TWO_LEVELS = ("be structured using a minimum of two heading levels", "include headings at two levels")
+_TWO_LEVELS = (
+    "be structured using a minimum of two heading levels",
+    "include headings at two levels",
+)
 _ANY_HEADING = (
     "include headings", "includes headings", "use heading levels", "using heading levels",
     "presented under a separate heading", "separated with headings", "with headings",
@@ -282,7 +285,7 @@ def _clause_rule(low_constraint: str, clause: str) -> HeadingRule | None:
     pair = _first_match(_PAIR, clause)
     if pair:
         return LevelsPresent(frozenset({_num(pair, 1), _num(pair, 2)}))
-    levels = next((found for p in _LISTS if (found := p.findall(clause))), [])
+    levels = next((hits for p in _LISTS if (hits := p.findall(clause))), [])
     if levels and ("must include" in clause or "should" in clause):
         return LevelsPresent(frozenset(_num_token(t) for t in levels))
     if "titled" in clause:
@@ -295,9 +298,9 @@ def _clause_rule(low_constraint: str, clause: str) -> HeadingRule | None:
     for needs_verb, patterns, build in _LOWER_PROBES:
         if needs_verb and not has_verb:
             continue
-        found = _first_match(patterns, clause)
-        if found:
-            return build(found)
+        probe = _first_match(patterns, clause)
+        if probe:
+            return build(probe)
     if any(p in low_constraint for p in _ANY_HEADING):
         return HasHeadingAt(None)
     return None

@@ -9,9 +9,9 @@ The parse depends only on the constraint and is cached.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
 
 from evalkit.checking import register
 from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict, unparsed
@@ -141,7 +141,9 @@ def _table_rows(text: str, limit: int) -> Verdict:
     rows = [ln for ln in text.split("\n") if len(ln) >= 2 and ln[0] == "|" and ln[-1] == "|"]
     data = sum(1 for row in rows if not _is_separator(row))
     html = text.lower().count("<tr>")
-    return Verdict(data <= limit and html <= limit, f"{data} markdown rows, {html} <tr> rows, max {limit}")
+    return Verdict(
+        data <= limit and html <= limit, f"{data} markdown rows, {html} <tr> rows, max {limit}"
+    )
 
 
 def _phrase(text: str, phrase: str | int | None) -> Verdict:
@@ -176,7 +178,9 @@ _TESTS: dict[str, _Test] = {
         len(_REFERENCE.findall(t)) >= int(n or 0), f"at least {n} [n]/(Name, 2020) references"
     ),
     "no_lists": lambda t, _: _flag(_NUMBERED_ITEM.search(t) is None, "no '1. ' numbered line"),
-    "no_number_points": lambda t, _: _flag(_NUMBER_POINT.search(t) is None, "no '1.' numbered line"),
+    "no_number_points": lambda t, _: _flag(
+        _NUMBER_POINT.search(t) is None, "no '1.' numbered line"
+    ),
     "medium_length": lambda t, _: _flag(200 < len(t) <= 400, f"200 < {len(t)} characters <= 400"),
 }
 

@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict, unparsed
 from zhconv import convert
 
 from evalkit.checking import register
+from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict, unparsed
 
 _I = re.IGNORECASE
 _TO_SIMPLIFIED = "zh-cn"

@@ -21,9 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict, unparsed
-
 from evalkit.checking import register
+from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict, unparsed
 
 # --- constraint parsing -----------------------------------------------------------------------
 

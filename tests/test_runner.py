@@ -1,0 +1,75 @@
+"""Runner: journaling, resume after failures and torn lines, thinking removal and statuses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cli import main
+from evalkit.runner import split_thinking, to_row
+from evalkit.types import Generation, GenerationRequest
+
+from .mock_openai_server import echo_reply, serve
+
+
+def _rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in (path / "generations.jsonl").read_text().splitlines()]
+
+
+def test_resume_only_requests_what_is_missing(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    calls = {"n": 0}
+
+    def flaky(body: dict) -> tuple[int, dict]:
+        calls["n"] += 1
+        if "paint" in body["messages"][-1]["content"]:
+            return 400, {"error": {"message": "rejected"}}
+        return echo_reply(body)
+
+    args = ["run", "--pack", "starter", "--model", "openai:m", "--limit", "5", "--out", str(out), "-M", "max_retries=0"]
+    with serve(flaky) as (url, received):
+        assert CliRunner().invoke(main, [*args, "--base-url", url]).exit_code == 0
+        first = list(received)
+    assert len(first) == 5 and [r["status"] for r in _rows(out)].count("error") == 1
+
+    with serve() as (url, received):
+        result = CliRunner().invoke(main, [*args, "--base-url", url, "--resume"])
+        assert result.exit_code == 0, result.output
+    assert len(received) == 1 and "paint" in received[0]["messages"][-1]["content"]
+    scores = json.loads((out / "scores.json").read_text())["packs"]["starter"]
+    assert scores["counts"]["units"] == 5 and scores["counts"]["generation_status"] == {"ok": 5}
+
+
+def test_torn_last_line_is_dropped_and_regenerated(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ["run", "--model", "mock:echo", "--limit", "4", "--out", str(out)]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    path = out / "generations.jsonl"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:2]) + lines[2][: len(lines[2]) // 2])  # crash mid-write of row 3
+    assert CliRunner().invoke(main, args).exit_code == 0
+    rows = _rows(out)
+    assert len(rows) == 4 and len({r["sample_id"] for r in rows}) == 4
+
+
+def test_resume_without_a_run_is_an_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["run", "--model", "mock:echo", "--out", str(tmp_path / "x"), "--resume"])
+    assert result.exit_code == 2 and "no run to resume" in result.output
+
+
+def test_split_thinking() -> None:
+    assert split_thinking("<think>plan</think>\n\nAnswer") == ("Answer", "plan", False)
+    assert split_thinking("<think>still going") == ("", "still going", True)
+    assert split_thinking("plain") == ("plain", None, False)
+
+
+def test_statuses() -> None:
+    req = GenerationRequest("p", "1", 0, ())
+    assert to_row(req, Generation(text="hi", finish_reason="stop")).status == "ok"
+    assert to_row(req, Generation(text="  ", finish_reason="stop")).status == "empty"
+    assert to_row(req, Generation(text="long", finish_reason="length")).status == "truncated"
+    assert to_row(req, Generation(text="<think>x", finish_reason="length")).status == "unterminated_thinking"
+    row = to_row(req, Generation(error="boom"))
+    assert row.status == "error" and row.error == "boom"
