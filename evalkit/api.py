@@ -119,24 +119,22 @@ def score(run_dir: Path | str, data_dir: Path | None = None) -> dict[str, Any]:
 
 
 def read_responses(path: Path, pack: TaskPack, samples: list[Sample]) -> list[GenerationRow]:
-    """Parse a ``--responses`` JSONL file (``{"id", "response"}`` per line) against the pack's ids."""
+    """Parse ``--responses``: the pack's upstream submission format if it recognises the file,
+    else JSONL with one ``{"id", "response"}`` per line. Ids not in the pack are an error."""
+    pairs = pack.parse_responses(path, samples)
+    if pairs is None:
+        pairs = []
+        for lineno, obj in iter_jsonl(path):
+            if not isinstance(obj, dict) or "id" not in obj or not isinstance(obj.get("response"), str):
+                raise EvalkitError(f"{path} line {lineno}: expected {{\"id\": ..., \"response\": \"...\"}}")
+            pairs.append((str(obj["id"]), obj["response"]))
     known = {s.id for s in samples}
-    rows: list[GenerationRow] = []
-    unknown: list[str] = []
-    for lineno, obj in iter_jsonl(path):
-        if not isinstance(obj, dict) or "id" not in obj or not isinstance(obj.get("response"), str):
-            raise EvalkitError(f"{path} line {lineno}: expected {{\"id\": ..., \"response\": \"...\"}}")
-        sid = str(obj["id"])
-        if sid not in known:
-            unknown.append(sid)
-            continue
-        rows.append(GenerationRow(pack=pack.name, sample_id=sid, epoch=int(obj.get("epoch", 0)),
-                                  status="ok" if obj["response"].strip() else "empty",
-                                  response=obj["response"]))
+    unknown = [sid for sid, _ in pairs if sid not in known]
     if unknown:
         shown = ", ".join(unknown[:10]) + (f" … ({len(unknown)} in all)" if len(unknown) > 10 else "")
         raise EvalkitError(f"{path}: ids not in pack {pack.name!r}: {shown}")
-    return rows
+    return [GenerationRow(pack=pack.name, sample_id=sid, status="ok" if text.strip() else "empty", response=text)
+            for sid, text in pairs]
 
 
 def score_responses(pack_name: str, responses: Path | str, *, out: Path | str, task_args: dict[str, str] | None = None,

@@ -24,6 +24,9 @@ class CheckResult:
     passed: bool | None
     reason: str = ""
     status: str = "ok"  # ok | error | skipped
+    # pack-specific extras stored with the verdict (e.g. IFEval's loose verdict, LR²Bench's
+    # per-cell accuracy); packs read them back in ``TaskPack.pack_metrics``
+    details: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,7 @@ class CheckContext:
     mode: str = "compat"
     sample_id: str = ""
     meta: dict[str, Any] | None = None
+    reference: Any = None
 
     @property
     def strict(self) -> bool:

@@ -36,7 +36,7 @@ class Grader:
 
     def grade(self, sample: Sample, generation: GenerationRow) -> Iterator[CheckRow]:
         """One row per constraint of ``sample`` for ``generation`` (skipped rows when it failed)."""
-        ctx = CheckContext(mode=self.mode, sample_id=sample.id, meta=sample.meta)
+        ctx = CheckContext(mode=self.mode, sample_id=sample.id, meta=sample.meta, reference=sample.reference)
         failed = generation.status == "error"
         for index, constraint in enumerate(sample.constraints):
             if failed:
@@ -48,6 +48,8 @@ class Grader:
             fields.update(pack=sample.pack, sample_id=sample.id, epoch=generation.epoch, constraint_index=index,
                           checker=constraint.checker, params=constraint.params, passed=result.passed,
                           status=result.status, reason=result.reason)
+            if result.details is not None:
+                fields["details"] = result.details
             yield CheckRow.model_construct(**fields)
 
     def grade_all(self, samples: dict[tuple[str, str], Sample], generations: Iterable[GenerationRow]) -> list[CheckRow]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import pkgutil
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,6 +18,7 @@ from typing import Any, ClassVar
 from evalkit.checking import build_checker
 from evalkit.datafiles import DataFile, locate, sha256_of
 from evalkit.errors import EvalkitError
+from evalkit.records import CheckRow
 from evalkit.types import Sample
 
 
@@ -52,6 +54,20 @@ class TaskPack:
         samples = self.load_samples(paths, options)
         validate_samples(samples)
         return samples
+
+    def pack_metrics(self, checks: Sequence[CheckRow]) -> dict[str, float | None]:
+        """Extra headline metrics computed the pack's own way (e.g. IFEval's prompt/instruction
+        strict and loose accuracy); merged into ``scores.json`` ``metrics``. Default: none."""
+        return {}
+
+    def pack_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
+        """Extra named tables computed the pack's own way (rows: dimension value(s), n, metrics)."""
+        return {}
+
+    def parse_responses(self, path: Path, samples: Sequence[Sample]) -> list[tuple[str, str]] | None:
+        """Read an upstream submission format as (sample id, response) pairs; None when ``path``
+        is not in such a format (it is then read as evalkit's ``{"id", "response"}`` JSONL)."""
+        return None
 
     def data_hashes(self, data_dir: Path | None = None) -> dict[str, str]:
         """sha256 of each data file as it will be read (for the run manifest)."""

@@ -52,3 +52,4 @@ class CheckRow(BaseModel):
     passed: bool | None
     status: CheckStatus
     reason: str = ""
+    details: dict[str, Any] | None = None

@@ -79,6 +79,8 @@ def score_pack(pack: TaskPack, checks: Sequence[CheckRow], generation_status: di
         tables[d] = _rows(groups, d, "passed")
     for d in pack.constraint_tables:
         tables[d] = _rows(ok, d, "passed")
+    metrics.update(pack.pack_metrics(checks))
+    tables.update(pack.pack_tables(checks))
     lo, hi = wilson(int(units["all_pass"].sum()), n_units) if n_units else (None, None)
     return {
         "version": pack.version,
