@@ -55,14 +55,26 @@ RULES = [
     ("It includes the keyword 'Natwest' and avoids the keyword 'dormant'.", "Natwest rocks", True),
     ("It includes the keyword 'Natwest' and avoids the keyword 'dormant'.", "natwest rocks", False),
     # conditional keyword
-    ("If discussing tea/coffee prices, the summary must include the keyword 'cost'.", "tea prices up", False),
-    ("If discussing tea/coffee prices, the summary must include the keyword 'cost'.", "weather", True),
+    (
+        "If discussing tea/coffee prices, the summary must include the keyword 'cost'.",
+        "tea prices up",
+        False,
+    ),
+    (
+        "If discussing tea/coffee prices, the summary must include the keyword 'cost'.",
+        "weather",
+        True,
+    ),
     # each mode
     ("Each item must include the keyword 'ok'", "1. ok one\n2. ok two", True),
     ("Each item must include the keyword 'ok'", "1. ok one\n2. two", False),
     ("Each item must include the keyword 'ok'", "- ok\n- fine", False),
     ("Each entry must include the keyword 'ok'", '{"a": "ok", "b": "ok!"}', True),
-    ("Each entry must include the keyword 'ok'", '{"a": "ok", "b": ', False),  # bad JSON: no elements
+    (
+        "Each entry must include the keyword 'ok'",
+        '{"a": "ok", "b": ',
+        False,
+    ),  # bad JSON: no elements
     ("Every section must include 'ok'", "ok a\n---\nok b", True),
     ("Each answer", "anything", False),  # no "must" clause
     # nothing recognised: vacuous pass
@@ -84,7 +96,7 @@ def test_table_column_choice() -> None:
 
 
 def test_parse_rule_details() -> None:
-    rule = parse_rule('"Must include the keywords \'a\', \'b\' at least 3 times"')
+    rule = parse_rule("\"Must include the keywords 'a', 'b' at least 3 times\"")
     assert rule.keywords == ("a", "b") and rule.min_count == 3
     assert parse_rule("at least five-one words").min_words == 6
     assert parse_rule("no more than 1,000 words").max_words == 1000
@@ -100,5 +112,7 @@ def test_unparsed_flag_and_strict_mode() -> None:
 def test_pathological_inputs_return() -> None:
     big = ("|" + " " * 50 + "\n") * 20000 + "\n" * 200000 + "|" + "a" * 300000
     assert check_content_keywords("Each row must include 'ok'", big).passed is False
-    assert check_content_keywords("Must include 'a' at least 3 times", "a" * 1_000_000).passed is False
+    assert (
+        check_content_keywords("Must include 'a' at least 3 times", "a" * 1_000_000).passed is False
+    )
     assert check_content_keywords("Each item must include 'x'", "[" * 100000).passed is False

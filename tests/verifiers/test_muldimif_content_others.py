@@ -36,8 +36,16 @@ RULES = [
     ("Start identifier: Each example must start with the word 'Ex:'", "a Ex: b", True),
     ("Start identifier: Each example must start with the word 'Ex:'", "a ex: b", False),
     ("begin with the phrase 'Once upon'", "  once upon a time", True),
-    ("End identifier: Sources must be cited at the end of the response", "Text.\nSources: a\nmore", False),
-    ("End identifier: Sources must be cited at the end of the response", "Text.\nSources:\n  b  ", True),
+    (
+        "End identifier: Sources must be cited at the end of the response",
+        "Text.\nSources: a\nmore",
+        False,
+    ),
+    (
+        "End identifier: Sources must be cited at the end of the response",
+        "Text.\nSources:\n  b  ",
+        True,
+    ),
     ("The name of the showroom must start with the letter 'p'.", "Visit Pé", False),
     ("The name of the showroom must start with the letter 'p'.", "Visit Prism.", True),
     ("ensure the response is a short blurb", "a" * 201, False),
@@ -62,7 +70,15 @@ def test_unrecognised_is_unparsed() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Sources: a", "Sources: a\n", "Sources:\n\n", "x\nSources:  \n y", "Sources: \n b\nc", "Sources:", "a\n\tSources:b\n"],
+    [
+        "Sources: a",
+        "Sources: a\n",
+        "Sources:\n\n",
+        "x\nSources:  \n y",
+        "Sources: \n b\nc",
+        "Sources:",
+        "a\n\tSources:b\n",
+    ],
 )
 def test_sources_line_matches_regex(text: str) -> None:
     assert has_sources_line(text) == bool(re.search(r"Sources:\s*.+$", text))
@@ -71,4 +87,9 @@ def test_sources_line_matches_regex(text: str) -> None:
 def test_pathological_inputs_return() -> None:
     big = ("Sources: " + "x" * 100 + "\n") * 20000 + "\n"
     assert check_content_others("Must provide sources that are cited", big).passed is False
-    assert check_content_others("Each sentence must include at least three emojis.", "a. " * 300000).passed is False
+    assert (
+        check_content_others(
+            "Each sentence must include at least three emojis.", "a. " * 300000
+        ).passed
+        is False
+    )

@@ -17,8 +17,18 @@ from functools import lru_cache
 # Words upstream understands in "at least N words" and "at least N times"; all below ten, so a
 # compound such as "two-three" is simply the sum of its parts.
 NUMBER_WORDS: dict[str, int] = {
-    "once": 1, "one": 1, "twice": 2, "two": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "once": 1,
+    "one": 1,
+    "twice": 2,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
 }
 
 _NUMBER_PARTS = re.compile(r"[\s-]+")
@@ -61,8 +71,13 @@ class KeywordRule:
     def recognised(self) -> bool:
         """False when the constraint yielded nothing to test (upstream passes vacuously)."""
         return bool(
-            self.keywords or self.exclude or self.any_of or self.end_with_period or self.capitalized
-            or self.min_words != 0 or self.max_words != float("inf")
+            self.keywords
+            or self.exclude
+            or self.any_of
+            or self.end_with_period
+            or self.capitalized
+            or self.min_words != 0
+            or self.max_words != float("inf")
         )
 
 
@@ -70,7 +85,9 @@ _WRAPPED_IN_QUOTES = re.compile(r'^"+(.*[^"])"+$')
 _PERIOD_END = re.compile(r"must\s+end\s+with\s+(a\s+)?period", re.I)
 _CAPITALIZED = re.compile(r"must\s+use\s+capitalized\s+letters\s+for\s+each\s+word", re.I)
 _MIN_WORDS = re.compile(r"(?:at\s+least|minimum\s+of)\s+(\S+)\s+word", re.I)
-_MAX_WORDS = re.compile(r"(?:not\s+exceed|at\s+most|no\s+more\s+than|maximum\s+of)\s+(\S+)\s+word", re.I)
+_MAX_WORDS = re.compile(
+    r"(?:not\s+exceed|at\s+most|no\s+more\s+than|maximum\s+of)\s+(\S+)\s+word", re.I
+)
 _SINGLE_WORD = re.compile(r"is\s+a\s+single\s+word", re.I)
 _EXCLUSION = re.compile(r"avoid\s+using\s+(the\s+)?term|must\s+be\s+avoided", re.I)
 _FIRST_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
@@ -140,7 +157,9 @@ def parse_rule(constraint: str) -> KeywordRule:
             return base
         return replace(base, keywords=(first.group(1),), exclude=True)
     return replace(
-        base, keywords=_quoted_keywords(text), min_count=_min_count(text),
+        base,
+        keywords=_quoted_keywords(text),
+        min_count=_min_count(text),
         any_of=_OR_WORD.search(text) is not None,
     )
 
@@ -258,7 +277,11 @@ def _table_elements(text: str, target: str) -> list[str]:
     """Cells of the column whose header shares most words with the target (first wins); with no
     shared word, the column with most words per cell. Rows need a header, a separator row and
     data rows with exactly as many cells as the header."""
-    lines = [s for s in (raw.strip() for raw in text.split("\n")) if s.startswith("|") and s.endswith("|")]
+    lines = [
+        s
+        for s in (raw.strip() for raw in text.split("\n"))
+        if s.startswith("|") and s.endswith("|")
+    ]
     if len(lines) < 3:
         return []
     headers = [h.strip() for h in lines[0].split("|")[1:-1]]
@@ -268,7 +291,8 @@ def _table_elements(text: str, target: str) -> list[str]:
     for line in lines[2:]:
         cells = [c.strip() for c in line.split("|")[1:-1]]
         if len(cells) == len(headers):
-            rows.append(dict(zip(headers, cells, strict=True)))  # duplicate headers: the last cell wins
+            # With duplicate headers the dict keeps the last cell under that name.
+            rows.append(dict(zip(headers, cells, strict=True)))
     if not rows:
         return []
     wanted = {w for w in map(_norm, target.split()) if w}

@@ -30,23 +30,29 @@ _IN_TEXT_CITATION = re.compile(r"\[\d+\]|\([A-Za-z]+, \d{4}\)")
 _SOURCES = "Sources:"
 
 _ONE_PARAGRAPH = "Keep it a paragraph long"
-_CITE_AT_END = frozenset({
-    "End identifier: Sources must be cited at the end of the response",
-    "make sure to conclude your response by citing your sources, as this is a crucial part of the answer",
-})
-_SHORT_BLURB = frozenset({
-    "Response must be written as a short blurb",
-    "ensure that the response is written as a short blurb",
-    "ensure the response is a short blurb",
-    "The response must be short and simple",
-})
+_CITE_AT_END = frozenset(
+    {
+        "End identifier: Sources must be cited at the end of the response",
+        "make sure to conclude your response by citing your sources, as this is a crucial part of the answer",
+    }
+)
+_SHORT_BLURB = frozenset(
+    {
+        "Response must be written as a short blurb",
+        "ensure that the response is written as a short blurb",
+        "ensure the response is a short blurb",
+        "The response must be short and simple",
+    }
+)
 _FIFTY_WORDS = "The response should be concise, with a maximum of 50 words"
 _THREE_EMOJIS = "Each sentence must include at least three emojis."
 _HAS_QUOTES = frozenset({"Must include quotes from the sources", "with quotes from these sources"})
-_CITED_SOURCES = frozenset({
-    "Must provide sources that are cited",
-    "The response must include sources that are cited",
-})
+_CITED_SOURCES = frozenset(
+    {
+        "Must provide sources that are cited",
+        "The response must include sources that are cited",
+    }
+)
 _IN_TEXT = "It must include in-text citations"
 
 
