@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import importlib
 import pkgutil
+import sys
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -107,27 +108,43 @@ def validate_samples(samples: list[Sample]) -> None:
             seen[key] = None
 
 
-@cache
-def all_packs() -> dict[str, TaskPack]:
-    """Every pack under ``evalkit.tasks`` by name."""
+def pack_names() -> list[str]:
+    """Names of the pack folders under ``evalkit.tasks`` (nothing is imported)."""
     import evalkit.tasks as pkg
 
+    return sorted(info.name for info in pkgutil.iter_modules(pkg.__path__) if info.ispkg)
+
+
+@cache
+def _import_pack(name: str) -> TaskPack:
+    module = importlib.import_module(f"evalkit.tasks.{name}")
+    pack = getattr(module, "PACK", None)
+    if not isinstance(pack, TaskPack):
+        raise EvalkitError(f"evalkit.tasks.{name} defines no PACK")
+    return pack
+
+
+def all_packs() -> dict[str, TaskPack]:
+    """Every importable pack by name; a pack that fails to import is reported on stderr and left out."""
     packs: dict[str, TaskPack] = {}
-    for info in pkgutil.iter_modules(pkg.__path__, prefix="evalkit.tasks."):
-        if not info.ispkg:
+    for name in pack_names():
+        try:
+            pack = _import_pack(name)
+        except Exception as exc:  # noqa: BLE001 - one broken pack must not hide the others
+            print(f"warning: pack {name!r} could not be loaded: {type(exc).__name__}: {exc}", file=sys.stderr)
             continue
-        module = importlib.import_module(info.name)
-        pack = getattr(module, "PACK", None)
-        if isinstance(pack, TaskPack):
-            packs[pack.name] = pack
+        packs[pack.name] = pack
     return packs
 
 
 def get_pack(name: str) -> TaskPack:
-    """The pack called ``name``; EvalkitError with a suggestion when unknown."""
-    packs = all_packs()
-    if name not in packs:
-        close = difflib.get_close_matches(name, list(packs), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(sorted(packs))})"
+    """The pack called ``name`` (only that pack is imported); EvalkitError with a suggestion when unknown."""
+    names = pack_names()
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(names)})"
         raise EvalkitError(f"unknown pack {name!r}{hint}")
-    return packs[name]
+    pack = _import_pack(name)
+    if pack.name != name:
+        raise EvalkitError(f"pack folder {name!r} defines a pack named {pack.name!r}")
+    return pack

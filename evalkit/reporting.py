@@ -43,3 +43,60 @@ def render(scores: dict[str, Any], console: Console | None = None, only: tuple[s
 
 def _fmt_counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
+
+
+def flat_rows(scores: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every metric and table row as flat records (pack, table, value, n, passed, rate, ci_low, ci_high)."""
+    out: list[dict[str, Any]] = []
+    for pack, data in scores.get("packs", {}).items():
+        for metric, value in data["metrics"].items():
+            out.append({"pack": pack, "table": "metrics", "value": metric, "n": data.get("counts", {}).get("units"),
+                        "passed": None, "rate": value, "ci_low": None, "ci_high": None})
+        for name, rows in data.get("tables", {}).items():
+            for row in rows:
+                out.append({"pack": pack, "table": name, "value": row.get(name), "n": row.get("n"),
+                            "passed": row.get("passed"), "rate": row.get("rate"),
+                            "ci_low": row.get("ci_low"), "ci_high": row.get("ci_high")})
+    return out
+
+
+def to_csv(scores: dict[str, Any]) -> str:
+    """CSV of :func:`flat_rows`."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=["pack", "table", "value", "n", "passed", "rate", "ci_low", "ci_high"])
+    writer.writeheader()
+    writer.writerows(flat_rows(scores))
+    return buf.getvalue()
+
+
+def _md_cell(value: Any) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(scores: dict[str, Any], manifest: dict[str, Any] | None = None) -> str:
+    """Markdown: per pack the headline metrics and one table per dimension."""
+    lines: list[str] = []
+    if manifest:
+        lines += [f"Model: `{manifest.get('model')}`", ""]
+    for pack, data in scores.get("packs", {}).items():
+        lines += [f"## {pack}", "", "| metric | value % |", "|---|---:|"]
+        lines += [f"| {_md_cell(k)} | {_pct(v)} |" for k, v in data["metrics"].items()]
+        for name, rows in data.get("tables", {}).items():
+            lines += ["", f"### {name}", "", f"| {name} | passed/n | rate % | 95% CI |", "|---|---:|---:|---:|"]
+            lines += [f"| {_md_cell(r.get(name))} | {r.get('passed')}/{r.get('n')} | {_pct(r.get('rate'))} | "
+                      f"{_pct(r.get('ci_low'))}–{_pct(r.get('ci_high'))} |" for r in rows]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_usage(manifest: dict[str, Any], console: Console | None = None) -> None:
+    """Print the run's status counts, token usage and cost (when known) from ``run.json``."""
+    console = console or Console()
+    usage = manifest.get("usage") or {}
+    cost = usage.get("cost_usd")
+    console.print(f"model {manifest.get('model')}: generations {_fmt_counts(manifest.get('status_counts') or {})}; "
+                  f"tokens in {usage.get('prompt_tokens', 0)}, out {usage.get('completion_tokens', 0)}"
+                  + (f"; cost ${cost:.4f}" if isinstance(cost, int | float) else ""))

@@ -1,0 +1,80 @@
+"""The static leaderboard site, rendered from two runs and opened in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from evalkit.tasks.starter import PACK as STARTER
+
+REPO = Path(__file__).resolve().parents[1]
+PAYLOAD = ("<script>document.title='PWNED'</script>"
+           "<img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed (.ci/run installs Debian's chromium)")
+        pytest.skip("chromium not installed")
+    return path
+
+
+def _browse(url: str, tmp: Path, *extra: str) -> str:
+    result = subprocess.run([_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp / 'profile'}",
+                             "--virtual-time-budget=2000", *extra, url],
+                            capture_output=True, text=True, timeout=120)
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("lb")
+    samples = STARTER.load()
+    answers = base / "answers.jsonl"
+    answers.write_text("".join(json.dumps({"id": s.id, "response": (PAYLOAD if i == 0 else s.reference)}) + "\n"
+                               for i, s in enumerate(samples)))
+    runner = CliRunner()
+    assert runner.invoke(main, ["score", "--pack", "starter", "--responses", str(answers), "--out", str(base / "ref")]).exit_code == 0
+    assert runner.invoke(main, ["run", "--model", "mock:echo", "--out", str(base / "echo")]).exit_code == 0
+    result = runner.invoke(main, ["leaderboard", str(base / "ref"), str(base / "echo"), "--out", str(base / "site")])
+    assert result.exit_code == 0, result.output
+    return base / "site"
+
+
+def test_leaderboard_json(site: Path) -> None:
+    data = json.loads((site / "leaderboard.json").read_text())
+    entries = data["packs"]["starter"]
+    assert len(entries) == 2 and entries[0]["score"] >= entries[1]["score"]
+    assert {"level", "category"} <= set(entries[0]["tables"])
+
+
+def test_index_in_chromium(site: Path, tmp_path: Path) -> None:
+    dom = _browse((site / "index.html").as_uri(), tmp_path, "--dump-dom")
+    assert 'class="sortable leaderboard"' in dom and "<svg" in dom and 'data-table="level"' in dom
+    assert "mock:echo" in dom and "IV" in dom
+    artifacts = REPO / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    shot = artifacts / "leaderboard.png"
+    _browse((site / "index.html").as_uri(), tmp_path, f"--screenshot={shot}", "--window-size=1200,1400")
+    assert shot.is_file() and shot.stat().st_size > 10_000
+
+
+def test_drill_down_lists_failed_constraints_and_payload_stays_text(site: Path, tmp_path: Path) -> None:
+    page = next(p for p in site.glob("*.html") if p.name != "index.html" and "answers" in p.name)
+    dom = _browse(page.as_uri(), tmp_path, "--dump-dom")
+    assert "<title>" in dom and "PWNED</title>" not in dom  # the planted script did not run
+    assert "data-pwned" not in dom.split("<body", 1)[1].split(">", 1)[0]  # nor the onerror handler
+    assert "&lt;script&gt;document.title='PWNED'&lt;/script&gt;" in dom  # shown as text
+    assert "FAIL" in dom and "starter-001" in dom
+    assert "keyword 'blue' appears fewer than 1x" in dom.replace("&#39;", "'")  # the failure's reason
