@@ -1,0 +1,42 @@
+"""KITAB checks/s: grade synthetic answers against the fixture queries (tests/fixtures/kitab).
+
+Usage: python benchmarks/kitab_checks_per_second.py [--repeat 200]
+The real dataset is on the HF hub (unreachable here), so this times the fixture queries (8 authors'
+books, 1-3 titles per answer plus a 40-title answer); one check = one query scored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from evalkit.checking import CheckContext
+from evalkit.grading import Grader
+from evalkit.tasks.kitab import PACK
+
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "kitab"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=200)
+    args = parser.parse_args()
+    samples = PACK.load(FIXTURES)
+    answers = ["Output:\n1. Reason: r. Title: Silver Harbor\n2. Reason: r. Title: Night Train (2005)\n",
+               "Output:\n" + "".join(f"{i}. Reason: r. Title: Invented Book {i}\n" for i in range(40))]
+    grader = Grader("compat")
+    work = [(grader._checker(s.constraints[0].checker, s.constraints[0].params), a,
+             CheckContext(sample_id=s.id, meta=s.meta, reference=s.reference)) for s in samples for a in answers]
+    start = time.perf_counter()
+    errors = 0
+    for _ in range(args.repeat):
+        for checker, response, ctx in work:
+            errors += grader.check_one(checker, response, ctx).status != "ok"
+    n = len(work) * args.repeat
+    elapsed = time.perf_counter() - start
+    print(f"kitab: {n} checks in {elapsed:.3f} s = {n / elapsed:,.0f} checks/s ({errors} errors)")
+
+
+if __name__ == "__main__":
+    main()

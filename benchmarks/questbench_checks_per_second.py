@@ -1,0 +1,59 @@
+"""Checks per second of the QuestBench pack: grade a gold and a wrong answer for every sample.
+
+Usage: python benchmarks/questbench_checks_per_second.py [--data-dir ../shared/data] [--repeat 3]
+Prints checks/s overall and per subset, and the share of gold answers that pass (must be 100%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from evalkit.checking import CheckContext
+from evalkit.grading import Grader
+from evalkit.tasks.questbench import PACK
+
+
+def _gold(subset: str, reference: object) -> str:
+    if subset == "Logic-Q":
+        return f"Question: Is Alice {reference[0]}?"  # type: ignore[index]
+    if subset == "Planning-Q":
+        return f"Answer: {reference[0]}"  # type: ignore[index]
+    return f"Choice: {reference}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    samples = PACK.load(args.data_dir, {"planning_full": "off"})
+    grader = Grader("strict")
+    work = []
+    for s in samples:
+        (c,) = s.constraints
+        checker = grader._checker(c.checker, c.params)
+        ctx = CheckContext(mode="strict", sample_id=s.id, meta=s.meta, reference=s.reference)
+        work.append((s.meta["subset"], checker, _gold(s.meta["subset"], s.reference), ctx, True))
+        work.append((s.meta["subset"], checker, "I am not sure; End questioning. Choice: 999", ctx, False))
+    for run in range(args.repeat):
+        per: dict[str, float] = defaultdict(float)
+        count: dict[str, int] = defaultdict(int)
+        agree = 0
+        start = time.perf_counter()
+        for subset, checker, response, ctx, expected in work:
+            t0 = time.perf_counter()
+            agree += grader.check_one(checker, response, ctx).passed is expected
+            per[subset] += time.perf_counter() - t0
+            count[subset] += 1
+        elapsed = time.perf_counter() - start
+        print(f"pass {run + 1}: {len(work)} checks in {elapsed:.3f} s = {len(work) / elapsed:,.0f} checks/s; "
+              f"expected verdicts {agree}/{len(work)}")
+    for subset in per:
+        print(f"  {subset:10s} {count[subset]:5d} checks  {count[subset] / per[subset]:>12,.0f} checks/s")
+
+
+if __name__ == "__main__":
+    main()
