@@ -1,0 +1,65 @@
+"""LR²Bench checks per second: grade the DeepSeek-R1 submission (850 answers) and the gold answers.
+
+Usage: python benchmarks/checks_per_second_lr2bench.py [--data-dir ../shared/data] [--repeat 3]
+Prints checks/s per pass and per task, and whether the per-level figures equal the upstream
+reference (``reference_scores_deepseek_r1_per_level.json``). One process, one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from evalkit.api import read_responses
+from evalkit.checking import CheckContext
+from evalkit.grading import Grader
+from evalkit.scoring import score_pack
+from evalkit.tasks.lr2bench import PACK
+from evalkit.verifiers.lr2bench.extract import block_tag
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    samples = {s.id: s for s in PACK.load(args.data_dir)}
+    folder = args.data_dir / "lr2bench"
+    rows = read_responses(folder / "submission_template_deepseek_r1.json", PACK, list(samples.values()))
+    work = [(samples[r.sample_id], r.response) for r in rows]
+    for sample in samples.values():  # gold answers, as a model would write them
+        gold = sample.reference["answer"] if sample.meta["task"] == "sudoku" else sample.reference
+        tag = block_tag(sample.meta["task"])
+        work.append((sample, f"<{tag}>{json.dumps(gold)}</{tag}>"))
+    grader = Grader("compat")
+    per_task: dict[str, float] = defaultdict(float)
+    per_count: dict[str, int] = defaultdict(int)
+    for run in range(args.repeat):
+        start = time.perf_counter()
+        for sample, response in work:
+            c = sample.constraints[0]
+            ctx = CheckContext(mode="compat", sample_id=sample.id, meta=sample.meta, reference=sample.reference)
+            t0 = time.perf_counter()
+            grader.check_one(grader._checker(c.checker, c.params), response, ctx)
+            if run == args.repeat - 1:
+                per_task[sample.meta["task"]] += time.perf_counter() - t0
+                per_count[sample.meta["task"]] += 1
+        elapsed = time.perf_counter() - start
+        print(f"pass {run + 1}: {len(work)} checks in {elapsed:.3f} s = {len(work) / elapsed:,.0f} checks/s")
+    print("per task (last pass):")
+    for task in per_task:
+        print(f"  {task:11s} {per_count[task]:5d} checks  {per_count[task] / per_task[task]:>10,.0f} checks/s")
+    by_key = {("lr2bench", s.id): s for s in samples.values()}
+    tables = score_pack(PACK, Grader("compat").grade_all(by_key, rows))["tables"]["level"]
+    reference = json.loads((folder / "reference_scores_deepseek_r1_per_level.json").read_text())
+    same = sum(r[m] == reference[r["task"]][r["level"].split("/")[1]][m]
+               for r in tables for m in ("CR", "S-Acc", "EM", "PM-0.5"))
+    print(f"per-level figures equal to the upstream reference: {same}/{4 * len(tables)}")
+
+
+if __name__ == "__main__":
+    main()
