@@ -84,3 +84,21 @@ def test_canned_responses_match_upstream(response_name: str, canned: dict[str, A
     assert scores["metrics"]["accuracy"] == sum(all(j) for j in judges.values()) / 1200
     level_iv = next(r for r in scores["tables"]["level"] if r["level"] == "IV")
     assert level_iv["n"] == 300  # always present, even with 0 passes
+
+
+def test_strict_mode_skips_unparsed_constraints_and_reports_deviations(canned: dict[str, Any], shared_data: Path, tmp_path: Path) -> None:
+    samples = json.loads((shared_data / "muldimif" / "test.json").read_text())
+    responses = tmp_path / "responses.jsonl"
+    text = canned["canned_responses"]["plain_en"]
+    responses.write_text("".join(json.dumps({"id": s["id"], "response": text}) + "\n" for s in samples))
+    args = ["score", "--pack", "muldimif", "--responses", str(responses), "--data-dir", str(shared_data)]
+    assert CliRunner().invoke(main, [*args, "--out", str(tmp_path / "compat")]).exit_code == 0
+    assert CliRunner().invoke(main, [*args, "--out", str(tmp_path / "strict"), "-T", "mode=strict"]).exit_code == 0
+    compat = [json.loads(x) for x in (tmp_path / "compat" / "checks.jsonl").read_text().splitlines()]
+    strict = [json.loads(x) for x in (tmp_path / "strict" / "checks.jsonl").read_text().splitlines()]
+    skipped = [(c, s) for c, s in zip(compat, strict, strict=True) if s["status"] == "skipped"]
+    assert skipped, "strict mode should skip constraints upstream cannot interpret"
+    assert all(s["details"]["compat_passed"] == c["passed"] for c, s in skipped)
+    assert all(c["passed"] == s["passed"] for c, s in zip(compat, strict, strict=True) if s["status"] == "ok")
+    table = json.loads((tmp_path / "strict" / "scores.json").read_text())["packs"]["muldimif"]["tables"]["strict_vs_compat"]
+    assert sum(r["compat_passed"] + r["compat_failed"] for r in table) == len(skipped)

@@ -7,7 +7,9 @@ constraints all pass; tables per level, pattern, category (per sample and catego
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -15,6 +17,7 @@ from evalkit.datafiles import DataFile
 from evalkit.errors import DataError
 from evalkit.jsonio import read_json
 from evalkit.packs import TaskPack
+from evalkit.records import CheckRow
 from evalkit.tasks.muldimif.mapping import RAW_KEYS
 from evalkit.types import Constraint, Sample
 
@@ -80,6 +83,12 @@ class MulDimIF(TaskPack):
     constraint_tables = ("type",)
     default_max_tokens = 8192  # the paper's max_new_tokens
 
+    def pack_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
+        """In strict mode, ``strict_vs_compat``: per checker, how many verdicts differ from compat."""
+        if any(c.status == "skipped" and c.details and "compat_passed" in c.details for c in checks):
+            return {"strict_vs_compat": strict_deviations(checks)}
+        return {}
+
     def load_samples(self, paths: dict[str, Path], options: dict[str, str]) -> list[Sample]:
         """Parse ``test.json`` (a JSON array of upstream records)."""
         path = paths[TEST_FILE.path]
@@ -94,6 +103,23 @@ class MulDimIF(TaskPack):
                 first = _first_error(exc) if isinstance(exc, ValidationError) else str(exc)
                 raise DataError(f"{path}: sample #{i} (id {record.get('id') if isinstance(record, dict) else '?'}): {first}") from None
         return samples
+
+
+def strict_deviations(checks: Sequence[CheckRow]) -> list[dict[str, Any]]:
+    """Per checker: constraints strict mode skipped (upstream's vacuous default) and how compat judged them."""
+    rows: dict[str, dict[str, Any]] = {}
+    for c in checks:
+        row = rows.setdefault(c.checker, {"strict_vs_compat": c.checker, "n": 0, "passed": 0, "compat_passed": 0, "compat_failed": 0})
+        row["n"] += 1
+        compat = (c.details or {}).get("compat_passed") if c.status == "skipped" else None
+        if compat is None:
+            row["passed"] += 1  # same verdict in both modes
+        else:
+            row["compat_passed" if compat else "compat_failed"] += 1
+    for row in rows.values():
+        row["rate"] = row["passed"] / row["n"]  # share of constraints judged the same way in both modes
+        row["ci_low"] = row["ci_high"] = None
+    return sorted(rows.values(), key=lambda r: str(r["strict_vs_compat"]))
 
 
 def _first_error(exc: ValidationError) -> str:

@@ -39,5 +39,5 @@ class MulDimIFChecker(Checker):
         """Apply the upstream rule; in strict mode an unrecognised constraint is ``skipped``."""
         verdict = type(self).rule(self.constraint, response)
         if ctx.strict and not verdict.parsed:
-            return CheckResult(None, verdict.reason, "skipped")
+            return CheckResult(None, verdict.reason, "skipped", details={"compat_passed": verdict.passed})
         return CheckResult(verdict.passed, verdict.reason)
