@@ -1,0 +1,83 @@
+"""IFEval checks per second: grade the 541 upstream GPT-4 responses (834 instructions).
+
+Usage: python benchmarks/ifeval_checks_per_second.py [--data-dir ../shared/data] [--repeat 3]
+Prints checks/s (each check gives the strict and the loose verdict) for the pack and per
+instruction type, and agreement with the reference verdicts. Caches are cleared before each
+pass, so every pass does the full work; NLTK/Punkt/langdetect loading is timed separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from evalkit.checking import CheckContext
+from evalkit.grading import Grader
+from evalkit.tasks.ifeval import PACK
+from evalkit.verifiers.ifeval import _base, _text
+
+GPT4 = "ifeval/reference_gpt4/input_response_data_gpt4_20231107_145030.jsonl"
+
+
+def _clear_caches() -> None:
+    _base.loose_variants.cache_clear()
+    _text.sentences.cache_clear()
+    _text._upper_tokens.cache_clear()
+
+
+def _reference(data_dir: Path) -> dict[tuple[str, int], dict[str, bool]]:
+    keys = {json.loads(line)["prompt"]: str(json.loads(line)["key"])
+            for line in (data_dir / "ifeval" / "input_data.jsonl").read_text().splitlines()}
+    ref: dict[tuple[str, int], dict[str, bool]] = defaultdict(dict)
+    for mode in ("strict", "loose"):
+        for line in (data_dir / "ifeval" / "reference_gpt4" / f"eval_results_{mode}.jsonl").read_text().splitlines():
+            row = json.loads(line)
+            for i, ok in enumerate(row["follow_instruction_list"]):
+                ref[(keys[row["prompt"]], i)][mode] = ok
+    return ref
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    t0 = time.perf_counter()
+    _text.count_sentences("Warm up. Load Punkt once.")
+    _text.count_upper_words("LOAD the Treebank tokenizer.")
+    _text.detect_language("load the language profiles")
+    print(f"start-up: Punkt, Treebank and langdetect profiles loaded in {time.perf_counter() - t0:.2f} s")
+    samples = {s.id: s for s in PACK.load(args.data_dir)}
+    pairs = PACK.parse_responses(args.data_dir / GPT4, list(samples.values())) or []
+    grader, ctx = Grader("strict"), CheckContext(mode="strict")
+    work = [(sid, i, grader._checker(c.checker, c.params), text)
+            for sid, text in pairs for i, c in enumerate(samples[sid].constraints)]
+    reference = _reference(args.data_dir)
+    per_type: dict[str, float] = defaultdict(float)
+    per_count: dict[str, int] = defaultdict(int)
+    for run in range(args.repeat):
+        _clear_caches()
+        agree = compared = 0
+        start = time.perf_counter()
+        for sid, i, checker, text in work:
+            t1 = time.perf_counter()
+            result = grader.check_one(checker, text, ctx)
+            if run == args.repeat - 1:
+                per_type[checker.id] += time.perf_counter() - t1
+                per_count[checker.id] += 1
+            if (sid, i) in reference:
+                compared += 2
+                agree += sum((result.details or {}).get(m) == v for m, v in reference[(sid, i)].items())
+        elapsed = time.perf_counter() - start
+        print(f"pass {run + 1}: {len(work)} checks in {elapsed:.3f} s = {len(work) / elapsed:,.0f} checks/s; "
+              f"agreement with the shipped reference verdicts (strict+loose) {agree}/{compared}")
+    print("per instruction type (last pass):")
+    for cid in sorted(per_type, key=lambda k: per_count[k] / per_type[k]):
+        print(f"  {cid:52s} {per_count[cid]:4d} checks  {per_count[cid] / per_type[cid]:>10,.0f} checks/s")
+
+
+if __name__ == "__main__":
+    main()

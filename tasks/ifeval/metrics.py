@@ -1,0 +1,75 @@
+"""IFEval's four metrics and its per-instruction / per-group tables, from the check rows.
+
+Every checker stores both verdicts in ``details`` (``{"strict": bool, "loose": bool}``), so both
+modes are reported whatever ``-T mode`` selected. Units are (sample, epoch); as in the core
+scorer, only ``status == "ok"`` rows count and a unit with a checker error is left out.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from evalkit.records import CheckRow
+from evalkit.scoring import wilson
+
+MODES = ("strict", "loose")
+
+
+def usable_rows(checks: Sequence[CheckRow]) -> list[CheckRow]:
+    """The ok rows with both verdicts, less every row of a (sample, epoch) that had an error."""
+    errored = {(c.sample_id, c.epoch) for c in checks if c.status == "error"}
+    return [c for c in checks if c.status == "ok" and c.details is not None
+            and (c.sample_id, c.epoch) not in errored]
+
+
+def mode_of(checks: Sequence[CheckRow]) -> str:
+    """The mode the rows were graded in: ``loose`` when some row's ``passed`` is its loose
+    verdict where that differs from the strict one, else ``strict`` (the two then agree)."""
+    for c in checks:
+        if c.details and c.passed is not None and c.details.get("strict") != c.details.get("loose"):
+            return "loose" if c.passed == c.details.get("loose") else "strict"
+    return "strict"
+
+
+def _verdict(row: CheckRow, mode: str) -> bool:
+    return bool((row.details or {}).get(mode))
+
+
+def ifeval_metrics(checks: Sequence[CheckRow]) -> dict[str, float | None]:
+    """``prompt_strict``, ``inst_strict``, ``prompt_loose``, ``inst_loose`` (None without rows):
+    prompt = share of units with every instruction followed; inst = share of instructions."""
+    rows = usable_rows(checks)
+    units: dict[tuple[str, int], list[CheckRow]] = defaultdict(list)
+    for row in rows:
+        units[(row.sample_id, row.epoch)].append(row)
+    out: dict[str, float | None] = {}
+    for mode in MODES:
+        out[f"prompt_{mode}"] = (sum(all(_verdict(r, mode) for r in u) for u in units.values()) / len(units)
+                                 if units else None)
+        out[f"inst_{mode}"] = sum(_verdict(r, mode) for r in rows) / len(rows) if rows else None
+    return out
+
+
+def _table(rows: list[CheckRow], dimension: str, mode: str) -> list[dict[str, Any]]:
+    groups: dict[str, list[CheckRow]] = defaultdict(list)
+    for row in rows:
+        groups[str((row.model_extra or {}).get(dimension, ""))].append(row)
+    table = []
+    for value in sorted(groups):
+        members = groups[value]
+        n = len(members)
+        counts = {m: sum(_verdict(r, m) for r in members) for m in MODES}
+        lo, hi = wilson(counts[mode], n)
+        table.append({dimension: value, "n": n, "passed": counts[mode], "rate": counts[mode] / n,
+                      "ci_low": lo, "ci_high": hi,
+                      "strict_rate": counts["strict"] / n, "loose_rate": counts["loose"] / n})
+    return table
+
+
+def ifeval_tables(checks: Sequence[CheckRow], mode: str) -> dict[str, list[dict[str, Any]]]:
+    """Instruction-level tables per ``instruction`` id and per ``group`` (id prefix): ``rate``
+    (with its CI) in ``mode``, plus ``strict_rate`` and ``loose_rate``."""
+    rows = usable_rows(checks)
+    return {dim: _table(rows, dim, mode) for dim in ("instruction", "group")}
