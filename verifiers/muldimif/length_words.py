@@ -145,13 +145,18 @@ def table_elements(text: str, target: str) -> list[str]:
 
 def json_elements(text: str, target: str | None) -> list[str]:
     """All values (as ``str()``) when the target mentions "entry", else the value under the
-    target's last word; [] when the text is not a JSON object or there is no target."""
+    target's last word ("" if absent); [] when the text is not a JSON object or no target."""
+    if target is None:
+        return []
     try:
         data = json.loads(text)
-        if "entry" in target:  # type: ignore[operator]  # None -> TypeError -> []
+        if not isinstance(data, dict):
+            return []
+        if "entry" in target:
             return [str(v) for v in data.values()]
-        return [str(data.get(target.split()[-1], ""))]  # type: ignore[union-attr]
-    except Exception:
+        key = target.split()
+        return [str(data.get(key[-1], ""))] if key else []
+    except (ValueError, RecursionError):  # bad JSON, huge ints, nesting too deep
         return []
 
 
