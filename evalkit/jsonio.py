@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
 
 from evalkit.errors import DataError
 
@@ -36,3 +38,34 @@ def iter_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
                 yield lineno, json.loads(line)
             except json.JSONDecodeError as exc:
                 raise DataError(f"{path} line {lineno}: invalid JSON ({exc.msg})") from None
+
+
+T = TypeVar("T")
+
+
+def _problem(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        err = exc.errors()[0]
+        return f"{'.'.join(map(str, err['loc']))}: {err['msg']}"
+    if isinstance(exc, KeyError):
+        return f"missing field {exc}"
+    return str(exc)
+
+
+def read_json_records(path: Path, convert: Callable[[Any], T], what: str = "record") -> list[T]:
+    """Convert each element of a JSON-array file; DataError names the file, element and problem.
+
+    ``convert`` may raise pydantic's ValidationError, ValueError, KeyError or TypeError for a bad
+    element; the error reports the element's position (and its ``id`` when it has one).
+    """
+    records = read_json(path)
+    if not isinstance(records, list):
+        raise DataError(f"{path}: expected a JSON array of {what}s")
+    out = []
+    for i, record in enumerate(records):
+        try:
+            out.append(convert(record))
+        except (ValidationError, ValueError, KeyError, TypeError) as exc:
+            rid = f" (id {record['id']})" if isinstance(record, dict) and "id" in record else ""
+            raise DataError(f"{path}: {what} #{i}{rid}: {_problem(exc)}") from None
+    return out

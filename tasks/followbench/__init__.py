@@ -19,11 +19,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from evalkit.datafiles import DataFile
 from evalkit.errors import DataError
-from evalkit.jsonio import iter_jsonl, read_json
+from evalkit.jsonio import iter_jsonl, read_json_records
 from evalkit.packs import TaskPack
 from evalkit.records import CheckRow
 from evalkit.tasks.followbench import metrics
@@ -92,17 +92,7 @@ def file_samples(kind: str, rows: list[RawRow], pack: str = "followbench") -> li
 
 def read_rows(path: Path) -> list[RawRow]:
     """The validated records of one data file."""
-    records = read_json(path)
-    if not isinstance(records, list):
-        raise DataError(f"{path}: expected a JSON array")
-    rows = []
-    for i, record in enumerate(records):
-        try:
-            rows.append(RawRow.model_validate(record))
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise DataError(f"{path}: record #{i}: {'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-    return rows
+    return read_json_records(path, RawRow.model_validate)
 
 
 class FollowBench(TaskPack):

@@ -11,11 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from evalkit.datafiles import DataFile
-from evalkit.errors import DataError
-from evalkit.jsonio import read_json
+from evalkit.jsonio import read_json_records
 from evalkit.packs import TaskPack
 from evalkit.records import CheckRow
 from evalkit.tasks.muldimif.mapping import RAW_KEYS
@@ -91,18 +90,8 @@ class MulDimIF(TaskPack):
 
     def load_samples(self, paths: dict[str, Path], options: dict[str, str]) -> list[Sample]:
         """Parse ``test.json`` (a JSON array of upstream records)."""
-        path = paths[TEST_FILE.path]
-        records = read_json(path)
-        if not isinstance(records, list):
-            raise DataError(f"{path}: expected a JSON array of samples")
-        samples = []
-        for i, record in enumerate(records):
-            try:
-                samples.append(to_sample(RawSample.model_validate(record), self.name))
-            except (ValidationError, ValueError) as exc:
-                first = _first_error(exc) if isinstance(exc, ValidationError) else str(exc)
-                raise DataError(f"{path}: sample #{i} (id {record.get('id') if isinstance(record, dict) else '?'}): {first}") from None
-        return samples
+        return read_json_records(paths[TEST_FILE.path],
+                                 lambda record: to_sample(RawSample.model_validate(record), self.name), "sample")
 
 
 def strict_deviations(checks: Sequence[CheckRow]) -> list[dict[str, Any]]:
@@ -120,11 +109,6 @@ def strict_deviations(checks: Sequence[CheckRow]) -> list[dict[str, Any]]:
         row["rate"] = row["passed"] / row["n"]  # share of constraints judged the same way in both modes
         row["ci_low"] = row["ci_high"] = None
     return sorted(rows.values(), key=lambda r: str(r["strict_vs_compat"]))
-
-
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    return f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}"
 
 
 PACK = MulDimIF()

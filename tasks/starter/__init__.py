@@ -10,10 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from evalkit.errors import DataError
-from evalkit.jsonio import read_json
+from evalkit.jsonio import read_json_records
 from evalkit.packs import TaskPack, validate_samples
 from evalkit.tasks.muldimif import MulDimIF, RawSample, to_sample
 from evalkit.types import Sample
@@ -45,14 +42,8 @@ class Starter(TaskPack):
     def load(self, data_dir: Path | None = None, options: dict[str, str] | None = None) -> list[Sample]:
         """Read the packaged starter file (``data_dir`` does not apply)."""
         self.check_options(dict(options or {}))
-        path = starter_file()
-        records = read_json(path)
-        samples = []
-        for i, record in enumerate(records):
-            try:
-                samples.append(to_sample(StarterRecord.model_validate(record), self.name))
-            except (ValidationError, ValueError) as exc:
-                raise DataError(f"{path}: record #{i}: {exc}") from None
+        samples = read_json_records(starter_file(),
+                                    lambda record: to_sample(StarterRecord.model_validate(record), self.name), "sample")
         validate_samples(samples)
         return samples
 
