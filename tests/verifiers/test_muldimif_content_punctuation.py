@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from evalkit.verifiers.muldimif.content_punctuation import check_content_punctuation
 
 from .muldimif_conformance import canned_cases_for, vectors_for

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from evalkit.verifiers.muldimif.language_english import check_language_english
 
 from .muldimif_conformance import canned_cases_for, vectors_for
