@@ -50,45 +50,96 @@ def main() -> None:
     """evalkit: instruction-following evaluation with faithful upstream scorers."""
 
 
+def _run_options(fn: F) -> F:
+    """The options of ``evalkit run`` (kept apart so the command itself stays short)."""
+    options = [
+        click.option("--pack", "packs", default=None, help="Pack name(s), comma-separated (default: the embedded starter pack)."),
+        click.option("--model", default=None, help="BACKEND:MODEL, e.g. local:smollm2, openai:gpt-4o-mini, anthropic:…, "
+                     "litellm:PROVIDER/MODEL, vllm:PATH, vllm-server:MODEL, mock:echo."),
+        click.option("--base-url", "base_urls", multiple=True, help="Base URL of a compatible server (repeatable for vllm-server)."),
+        click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1), help="Requests in flight (API backends)."),
+        click.option("--limit", default=None, type=click.IntRange(1), help="Only the first N samples of each pack."),
+        click.option("--epochs", default=1, show_default=True, type=click.IntRange(1), help="Samples per prompt (mean and pass@k)."),
+        click.option("--max-tokens", default=None, type=click.IntRange(1), help="Default: the pack's (starter 200, MulDimIF 8192)."),
+        click.option("--temperature", default=0.0, show_default=True, type=float),
+        click.option("--top-p", default=None, type=float),
+        click.option("--seed", default=0, show_default=True, type=int),
+        click.option("--system-message", default=None),
+        click.option("--max-retries", default=5, show_default=True, type=click.IntRange(0), help="Retries per request (429, 5xx, timeouts)."),
+        click.option("--retry-time", default=300.0, show_default=True, type=click.FloatRange(0), help="Seconds one request may spend retrying."),
+        click.option("--timeout", default=120.0, show_default=True, type=click.FloatRange(0.001), help="Seconds per attempt."),
+        click.option("--max-errors", default=None, type=click.FloatRange(0, 1), help="Abort when this fraction of requests failed."),
+        click.option("--think-tags", default="<think>,</think>", show_default=True, help="OPEN,CLOSE tags of thinking to strip, or 'none'."),
+        click.option("--cache/--no-cache", default=True, show_default=True, help="Serve identical requests from the request cache."),
+        click.option("--dry-run", is_flag=True, help="Print the requests, estimated tokens and cost; send nothing."),
+        click.option("-M", "model_args", multiple=True, help="Backend argument key=value (repeatable)."),
+        click.option("-T", "task_args", multiple=True, help="Pack argument key=value, e.g. mode=strict (repeatable)."),
+        click.option("--judge", default=None, help="Judge BACKEND:MODEL for judged packs (default: each pack's upstream "
+                     "judge), or 'none'."),
+        click.option("-J", "judge_args", multiple=True, help="Judge argument key=value, e.g. base_url=…, temperature=0, "
+                     "concurrency=4, rejudge=0 (repeatable)."),
+        click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None, envvar="EVALKIT_DATA_DIR"),
+        click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Run directory."),
+        click.option("--resume", is_flag=True, help="Continue the run in --out (re-running into --out also resumes)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _think_tags(value: str) -> tuple[str, str] | None:
+    if value.strip().lower() == "none":
+        return None
+    open_tag, sep, close_tag = value.partition(",")
+    if not sep or not open_tag or not close_tag:
+        raise EvalkitError(f"--think-tags expects OPEN,CLOSE or none, got {value!r}")
+    return open_tag, close_tag
+
+
+def _print_dry_run(plan: dict[str, Any]) -> None:
+    for request in plan.pop("requests"):
+        click.echo(json.dumps(request, ensure_ascii=False))
+    cost = plan["est_cost_usd_max"]
+    click.echo(f"dry run: {plan['n_requests']} requests ({plan['already_done']} already done), "
+               f"~{plan['est_prompt_tokens']} prompt tokens, at most {plan['max_completion_tokens']} completion tokens, "
+               + (f"at most ${cost:.4f} ({plan['price_model']})" if cost is not None else "cost unknown")
+               + "; nothing sent", err=True)
+
+
 @main.command()
-@click.option("--pack", "packs", default=None, help="Pack name(s), comma-separated (default: the embedded starter pack).")
-@click.option("--model", default=None, help="BACKEND:MODEL, e.g. local:smollm2, openai:gpt-4o-mini, mock:echo.")
-@click.option("--base-url", default=None, help="Base URL of an OpenAI-compatible server.")
-@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1))
-@click.option("--limit", default=None, type=click.IntRange(1), help="Only the first N samples of each pack.")
-@click.option("--epochs", default=1, show_default=True, type=click.IntRange(1))
-@click.option("--max-tokens", default=None, type=click.IntRange(1), help="Default: the pack's (starter 200, MulDimIF 8192).")
-@click.option("--temperature", default=0.0, show_default=True, type=float)
-@click.option("--top-p", default=None, type=float)
-@click.option("--seed", default=0, show_default=True, type=int)
-@click.option("--system-message", default=None)
-@click.option("-M", "model_args", multiple=True, help="Backend argument key=value (repeatable).")
-@click.option("-T", "task_args", multiple=True, help="Pack argument key=value, e.g. mode=strict (repeatable).")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None, envvar="EVALKIT_DATA_DIR")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Run directory.")
-@click.option("--resume", is_flag=True, help="Continue the run in --out (re-running into --out also resumes).")
+@_run_options
 @_friendly
-def run(packs: str | None, model: str | None, base_url: str | None, concurrency: int, limit: int | None, epochs: int,
-        max_tokens: int | None, temperature: float, top_p: float | None, seed: int, system_message: str | None,
-        model_args: tuple[str, ...], task_args: tuple[str, ...], data_dir: Path | None, out: Path | None, resume: bool) -> None:
+def run(packs: str | None, model: str | None, base_urls: tuple[str, ...], out: Path | None, resume: bool,
+        dry_run: bool, **kw: Any) -> None:
     """Generate responses, grade them and print the tables."""
     from evalkit import api
+    from evalkit.backends.pool import Limits
     from evalkit.reporting import render
     from evalkit.types import GenerationConfig
 
     pack_list = [p.strip() for p in packs.split(",") if p.strip()] if packs else None
+    config = GenerationConfig(max_tokens=kw["max_tokens"], temperature=kw["temperature"], top_p=kw["top_p"],
+                              seed=kw["seed"], system_message=kw["system_message"])
+    task_args = {k: str(v) for k, v in _kv(kw["task_args"], "-T").items()}
+    if dry_run:
+        _print_dry_run(api.dry_run(pack_list, model, epochs=kw["epochs"], config=config, limit=kw["limit"],
+                                   data_dir=kw["data_dir"], task_args=task_args, out=out))
+        return
     if out is None:
         if resume:
             raise EvalkitError("--resume needs --out RUN_DIR")
         label = (model or api.DEFAULT_MODEL).replace(":", "-").replace("/", "_")
         out = Path("runs") / f"{datetime.now():%Y%m%d-%H%M%S}-{label}"
-    config = GenerationConfig(max_tokens=max_tokens, temperature=temperature, top_p=top_p, seed=seed,
-                              system_message=system_message)
-    scores = api.run(pack_list, model, out=out, base_url=base_url, concurrency=concurrency, limit=limit, epochs=epochs,
-                     config=config, model_args=_kv(model_args, "-M"), task_args={k: str(v) for k, v in _kv(task_args, "-T").items()},
-                     data_dir=data_dir, resume=resume)
+    limits = Limits(max_retries=kw["max_retries"], retry_time_s=kw["retry_time"], timeout_s=kw["timeout"])
+    try:
+        scores = api.run(pack_list, model, out=out, base_url=list(base_urls) or None, concurrency=kw["concurrency"],
+                         limit=kw["limit"], epochs=kw["epochs"], config=config, model_args=_kv(kw["model_args"], "-M"),
+                         task_args=task_args, data_dir=kw["data_dir"], resume=resume, limits=limits,
+                         max_errors=kw["max_errors"], think_tags=_think_tags(kw["think_tags"]), use_cache=kw["cache"],
+                         judge=kw["judge"], judge_args=_kv(kw["judge_args"], "-J"))
+    finally:
+        click.echo(f"run directory: {out}", err=True)
     render(scores)
-    click.echo(f"run directory: {out}", err=True)
 
 
 @main.command()
@@ -99,10 +150,13 @@ def run(packs: str | None, model: str | None, base_url: str | None, concurrency:
 @click.option("-T", "task_args", multiple=True, help="Pack argument key=value (repeatable).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None, envvar="EVALKIT_DATA_DIR")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
+@click.option("--judge", default=None, help="With --responses: judge BACKEND:MODEL for calls not already stored.")
+@click.option("-J", "judge_args", multiple=True, help="Judge argument key=value (repeatable).")
 @_friendly
 def score(run_dir: Path | None, pack: str | None, responses: Path | None, task_args: tuple[str, ...],
-          data_dir: Path | None, out: Path | None) -> None:
-    """Re-grade RUN_DIR, or grade --responses FILE for --pack P into --out DIR."""
+          data_dir: Path | None, out: Path | None, judge: str | None = None, judge_args: tuple[str, ...] = ()) -> None:
+    """Re-grade RUN_DIR (stored judge verdicts are re-parsed, never re-asked), or grade
+    --responses FILE for --pack P into --out DIR."""
     from evalkit import api
     from evalkit.reporting import render
 
@@ -112,7 +166,8 @@ def score(run_dir: Path | None, pack: str | None, responses: Path | None, task_a
         if not responses.is_file():
             raise EvalkitError(f"responses file not found: {responses}")
         scores = api.score_responses(pack, responses, out=out, data_dir=data_dir,
-                                     task_args={k: str(v) for k, v in _kv(task_args, "-T").items()})
+                                     task_args={k: str(v) for k, v in _kv(task_args, "-T").items()},
+                                     judge=judge, judge_args=_kv(judge_args, "-J"))
     elif run_dir is not None:
         scores = api.score(run_dir, data_dir=data_dir)
     else:
@@ -122,13 +177,73 @@ def score(run_dir: Path | None, pack: str | None, responses: Path | None, task_a
 
 @main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "markdown"]), default="table",
+              show_default=True, help="table: for people (rich); json/csv/markdown: for machines and docs.")
 @_friendly
-def report(run_dir: Path) -> None:
-    """Print the score tables of RUN_DIR."""
-    from evalkit.reporting import render
+def report(run_dir: Path, fmt: str) -> None:
+    """Print the scores of RUN_DIR: headline metrics with 95% CIs, tables, statuses, tokens."""
+    from evalkit import reporting
     from evalkit.store import RunDir
 
-    render(RunDir(run_dir).read_scores())
+    rd = RunDir(run_dir)
+    scores, manifest = rd.read_scores(), rd.read_manifest()
+    if fmt == "json":
+        click.echo(json.dumps({"run": str(run_dir), "model": manifest.get("model"), "usage": manifest.get("usage"),
+                               "status_counts": manifest.get("status_counts"), **scores}, indent=2))
+    elif fmt == "csv":
+        click.echo(reporting.to_csv(scores), nl=False)
+    elif fmt == "markdown":
+        click.echo(reporting.to_markdown(scores, manifest))
+    else:
+        reporting.render_usage(manifest)
+        reporting.render(scores)
+
+
+@main.command()
+@click.argument("baseline", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("current", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--max-drop", default=0.0, show_default=True, type=click.FloatRange(0, 1),
+              help="Tolerated drop of a headline metric (absolute, 0–1) before it counts as a regression.")
+@click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0, 1), help="Significance level.")
+@click.option("--json-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the JSON diff (default: CURRENT/compare.json).")
+@click.option("--force", is_flag=True, help="Compare even when pack versions or data hashes differ.")
+@_friendly
+def compare(baseline: Path, current: Path, max_drop: float, alpha: float, json_out: Path | None, force: bool) -> None:
+    """Compare CURRENT with BASELINE per pack; exit 1 on a significant drop larger than --max-drop."""
+    from evalkit.compare import compare_runs
+    from evalkit.store import RunDir, write_json_atomic
+
+    diff = compare_runs(RunDir(baseline), RunDir(current), max_drop=max_drop, alpha=alpha, force=force)
+    for warning in diff["warnings"]:
+        click.echo(f"warning: {warning}", err=True)
+    for m in diff["metrics"]:
+        if m["delta"] is None:
+            continue
+        p = "" if m["p_value"] is None else f" (p={m['p_value']:.3g}, {m['test']}, n={m['n_paired']})"
+        flag = "  REGRESSION" if m["regression"] else ""
+        click.echo(f"{m['pack']}.{m['metric']}: {100 * m['baseline']:.2f} -> {100 * m['current']:.2f} "
+                   f"({100 * m['delta']:+.2f}){p}{flag}")
+    moved = sorted(diff["tables"], key=lambda r: r["delta"])[:5]
+    for r in moved:
+        if r["delta"] < 0:
+            click.echo(f"  {r['pack']} {r['table']}={r['value']}: {100 * r['delta']:+.2f}")
+    write_json_atomic(json_out or current / "compare.json", diff)
+    if diff["regressions"]:
+        click.echo(f"regression: {', '.join(diff['regressions'])}", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Site directory.")
+@_friendly
+def leaderboard(run_dirs: tuple[Path, ...], out: Path) -> None:
+    """Build a static leaderboard site (index.html, per-run pages, leaderboard.json) from RUN_DIRs."""
+    from evalkit.leaderboards.site import build_site
+
+    index = build_site(list(run_dirs), out)
+    click.echo(f"wrote {index}", err=True)
 
 
 @main.command(name="list")

@@ -8,15 +8,15 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from evalkit.backends import make_backend
+from evalkit.backends import make_backend, parse_model_spec
+from evalkit.backends.pool import Limits
 from evalkit.errors import EvalkitError
-from evalkit.grading import Grader
 from evalkit.jsonio import iter_jsonl
 from evalkit.manifest import base_manifest, now
 from evalkit.packs import TaskPack, get_pack
+from evalkit.pricing import price_for
 from evalkit.records import GenerationRow
-from evalkit.runner import generate
-from evalkit.scoring import build_scores, score_pack
+from evalkit.runner import THINK_TAGS, RunAborted, RunnerOptions, generate
 from evalkit.store import RunDir
 from evalkit.types import GenerationConfig, Sample
 
@@ -43,26 +43,64 @@ def _comparable(manifest: dict[str, Any]) -> dict[str, Any]:
     return {k: manifest.get(k) for k in ("packs_requested", "model", "generation", "epochs", "limit")}
 
 
-def run(packs: list[str] | None = None, model: str | None = None, *, out: Path | str, base_url: str | None = None,
-        concurrency: int = 8, limit: int | None = None, epochs: int = 1, config: GenerationConfig | None = None,
-        model_args: dict[str, Any] | None = None, task_args: dict[str, str] | None = None,
-        data_dir: Path | None = None, resume: bool = False, progress: bool = True) -> dict[str, Any]:
-    """Generate, grade and score; returns ``scores.json`` content. Re-running into ``out`` resumes."""
-    packs = packs or [DEFAULT_PACK]
+def run(packs: list[str] | None = None, model: str | None = None, *, out: Path | str,
+        base_url: str | list[str] | None = None, concurrency: int = 8, limit: int | None = None, epochs: int = 1,
+        config: GenerationConfig | None = None, model_args: dict[str, Any] | None = None,
+        task_args: dict[str, str] | None = None, data_dir: Path | None = None, resume: bool = False,
+        progress: bool | None = None, limits: Limits | None = None, max_errors: float | None = None,
+        think_tags: tuple[str, str] | None = THINK_TAGS, use_cache: bool = True,
+        judge: str | None = None, judge_args: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Generate, judge (packs with judge checkers; ``judge`` overrides their default judge),
+    grade and score; returns ``scores.json`` content. Re-running into ``out`` resumes.
+
+    Raises RunAborted (after grading what finished) when failures exceed ``max_errors``.
+    """
     model = model or DEFAULT_MODEL
-    config = config or GenerationConfig()
     task_args = dict(task_args or {})
     run_dir = RunDir(Path(out))
-    loaded = _load_packs(packs, data_dir, task_args, limit)
-    if config.max_tokens is None:
-        config = replace(config, max_tokens=max(p.default_max_tokens for p, _ in loaded.values()))
-    backend = make_backend(model, model_args, base_url=base_url, concurrency=concurrency)
+    loaded, config = _prepare(packs, config, data_dir, task_args, limit)
+    backend = make_backend(model, model_args, base_url=base_url, concurrency=concurrency, limits=limits)
+    backend.preload()
     manifest = {
-        **base_manifest(), "packs_requested": packs, "model": model, "backend": backend.info(),
+        **base_manifest(), "packs_requested": packs or [DEFAULT_PACK], "model": model, "backend": backend.info(),
         "generation": asdict(config), "epochs": epochs, "limit": limit, "seed": config.seed,
+        "think_tags": list(think_tags) if think_tags else None, "max_errors": max_errors, "cache": use_cache,
         "data_dir": str(data_dir) if data_dir else None,
         "packs": {n: _pack_entry(p, len(s), data_dir, task_args) for n, (p, s) in loaded.items()},
     }
+    _start_manifest(run_dir, manifest, resume)
+    all_samples = [s for _, samples in loaded.values() for s in samples]
+    options = RunnerOptions(epochs=epochs, max_errors=max_errors, think_tags=think_tags, use_cache=use_cache,
+                            progress=progress, price=price_for(*parse_model_spec(model)))
+    aborted: RunAborted | None = None
+    try:
+        generate(all_samples, backend, config, run_dir, options)
+    except RunAborted as exc:
+        aborted = exc
+        manifest["aborted"] = str(exc)
+    finally:
+        backend.close()
+    if aborted is None:
+        from evalkit.judging import judge_phase
+        judge_phase(run_dir, manifest, loaded, task_args, judge, judge_args)
+    scores = _grade_and_score(run_dir, manifest, loaded, task_args)
+    if aborted is not None:
+        raise aborted
+    return scores
+
+
+def _prepare(packs: list[str] | None, config: GenerationConfig | None, data_dir: Path | None,
+             task_args: dict[str, str], limit: int | None) -> tuple[dict[str, tuple[TaskPack, list[Sample]]], GenerationConfig]:
+    """Load the packs and fill the default ``max_tokens`` from them."""
+    config = config or GenerationConfig()
+    loaded = _load_packs(packs or [DEFAULT_PACK], data_dir, task_args, limit)
+    if config.max_tokens is None:
+        config = replace(config, max_tokens=max(p.default_max_tokens for p, _ in loaded.values()))
+    return loaded, config
+
+
+def _start_manifest(run_dir: RunDir, manifest: dict[str, Any], resume: bool) -> None:
+    """Check a resumed run has the same settings, then write the manifest."""
     if (run_dir.path / "run.json").is_file():
         previous = run_dir.read_manifest()
         if _comparable(previous) != _comparable(manifest):
@@ -71,39 +109,75 @@ def run(packs: list[str] | None = None, model: str | None = None, *, out: Path |
     elif resume:
         raise EvalkitError(f"--resume: {run_dir.path} holds no run to resume")
     run_dir.ensure()
-    manifest.setdefault("started", None)
-    manifest["started"] = manifest["started"] or now()
+    manifest["started"] = manifest.get("started") or now()
     run_dir.write_manifest(manifest)
-    all_samples = [s for _, samples in loaded.values() for s in samples]
-    try:
-        generate(all_samples, backend, config, run_dir, epochs=epochs, progress=progress)
-    finally:
-        backend.close()
-    return _grade_and_score(run_dir, manifest, loaded, task_args)
+
+
+def dry_run(packs: list[str] | None = None, model: str | None = None, *, epochs: int = 1,
+            config: GenerationConfig | None = None, limit: int | None = None, data_dir: Path | None = None,
+            task_args: dict[str, str] | None = None, out: Path | str | None = None) -> dict[str, Any]:
+    """The requests a run would send (minus those ``out`` already holds), with estimated tokens and
+    cost; sends nothing and writes nothing."""
+    from evalkit.backends.base import chat_messages
+    from evalkit.pricing import estimate_tokens
+    from evalkit.runner import finished_keys, pending_requests
+
+    model = model or DEFAULT_MODEL
+    loaded, config = _prepare(packs, config, data_dir, dict(task_args or {}), limit)
+    samples = [s for _, ss in loaded.values() for s in ss]
+    done = finished_keys(RunDir(Path(out))) if out is not None else set()
+    requests: list[dict[str, Any]] = []
+    prompt = 0
+    for r in pending_requests(samples, epochs, done):
+        messages = chat_messages(r, config)
+        prompt += estimate_tokens("".join(m["content"] for m in messages))
+        requests.append({"pack": r.pack, "sample_id": r.sample_id, "epoch": r.epoch, "messages": messages})
+    completion = len(requests) * (config.max_tokens or 0)
+    price = price_for(*parse_model_spec(model))
+    return {"model": model, "generation": asdict(config), "requests": requests, "n_requests": len(requests),
+            "already_done": len(done), "est_prompt_tokens": prompt, "max_completion_tokens": completion,
+            "est_cost_usd_max": price.cost(prompt, completion) if price else None,
+            "price_model": price.model if price else None}
 
 
 def _grade_and_score(run_dir: RunDir, manifest: dict[str, Any], loaded: dict[str, tuple[TaskPack, list[Sample]]],
                      task_args: dict[str, str]) -> dict[str, Any]:
+    from evalkit.grading import Grader
+    from evalkit.judging import attach_usage, grading_judgements
+    from evalkit.scoring import build_scores, score_pack
+
     generations = run_dir.read_generations()
+    judgements = grading_judgements(run_dir)
     per_pack: dict[str, dict[str, Any]] = {}
     all_checks = []
     for name, (pack, samples) in loaded.items():
         by_key = {(s.pack, s.id): s for s in samples}
         gens = [g for g in generations if g.pack == name and (g.pack, g.sample_id) in by_key]
-        checks = Grader(pack.mode(task_args)).grade_all(by_key, gens)
+        checks = Grader(pack.mode(task_args), judgements).grade_all(by_key, gens)
         all_checks.extend(checks)
         per_pack[name] = score_pack(pack, checks, dict(Counter(g.status for g in gens)))
     run_dir.write_checks(all_checks)
+    attach_usage(run_dir, manifest, per_pack)
     scores = build_scores(per_pack)
     run_dir.write_scores(scores)
     manifest["finished"] = now()
     manifest["status_counts"] = dict(Counter(g.status for g in generations))
-    manifest["usage"] = {
-        "prompt_tokens": sum(g.usage.prompt_tokens or 0 for g in generations),
-        "completion_tokens": sum(g.usage.completion_tokens or 0 for g in generations),
-    }
+    manifest["usage"] = run_usage(generations)
     run_dir.write_manifest(manifest)
     return scores
+
+
+def run_usage(generations: list[GenerationRow]) -> dict[str, Any]:
+    """Tokens, cost (where priced), cache hits and attempts summed over the journal."""
+    costs = [g.usage.cost_usd for g in generations if g.usage.cost_usd is not None]
+    return {
+        "prompt_tokens": sum(g.usage.prompt_tokens or 0 for g in generations),
+        "completion_tokens": sum(g.usage.completion_tokens or 0 for g in generations),
+        "reasoning_tokens": sum(g.usage.reasoning_tokens or 0 for g in generations),
+        "cost_usd": round(sum(costs), 6) if costs else None,
+        "cached": sum(1 for g in generations if g.cached),
+        "attempts": sum(g.attempts or 0 for g in generations),
+    }
 
 
 def score(run_dir: Path | str, data_dir: Path | None = None) -> dict[str, Any]:
@@ -138,8 +212,12 @@ def read_responses(path: Path, pack: TaskPack, samples: list[Sample]) -> list[Ge
 
 
 def score_responses(pack_name: str, responses: Path | str, *, out: Path | str, task_args: dict[str, str] | None = None,
-                    data_dir: Path | None = None) -> dict[str, Any]:
-    """Grade externally produced responses and write a run directory with checks and scores."""
+                    data_dir: Path | None = None, judge: str | None = None,
+                    judge_args: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Grade externally produced responses and write a run directory with checks and scores.
+
+    Judge verdicts the pack finds in ``responses`` (upstream judge outputs) are imported; other
+    judge calls are made only when ``judge`` is given."""
     task_args = dict(task_args or {})
     pack = get_pack(pack_name)
     samples = pack.load(data_dir, task_args)
@@ -153,7 +231,13 @@ def score_responses(pack_name: str, responses: Path | str, *, out: Path | str, t
     (rd.path / "generations.jsonl").unlink(missing_ok=True)
     for row in rows:
         rd.append_generation(row)
+    from evalkit.judging import JUDGEMENTS, import_judgements, judge_phase
+    (rd.path / JUDGEMENTS).unlink(missing_ok=True)
+    import_judgements(rd, pack.parse_judgements(Path(responses), samples) or [])
     manifest = {**base_manifest(), "packs_requested": [pack_name], "model": None, "responses_file": str(responses),
                 "started": now(), "data_dir": str(data_dir) if data_dir else None, "limit": None,
                 "packs": {pack_name: _pack_entry(pack, len(samples), data_dir, task_args)}}
-    return _grade_and_score(rd, manifest, {pack_name: (pack, [s for s in samples if s.id in answered])}, task_args)
+    loaded = {pack_name: (pack, [s for s in samples if s.id in answered])}
+    if judge is not None:
+        judge_phase(rd, manifest, loaded, task_args, judge, judge_args)
+    return _grade_and_score(rd, manifest, loaded, task_args)

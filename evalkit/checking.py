@@ -37,6 +37,8 @@ class CheckContext:
     sample_id: str = ""
     meta: dict[str, Any] | None = None
     reference: Any = None
+    # stored judge verdicts of this (sample, epoch) by group (``evalkit.judging.Judgement``)
+    judgements: dict[str, Any] | None = None
 
     @property
     def strict(self) -> bool:

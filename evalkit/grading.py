@@ -13,8 +13,9 @@ from evalkit.types import Sample
 class Grader:
     """Applies each sample's checkers to its generations; a checker that raises gives an error row."""
 
-    def __init__(self, mode: str = "compat") -> None:
+    def __init__(self, mode: str = "compat", judgements: dict[tuple[str, str, int], dict[str, Any]] | None = None) -> None:
         self.mode = mode
+        self.judgements = judgements or {}  # stored judge verdicts per (pack, sample, epoch)
         self._checkers: dict[tuple[str, str], Checker] = {}
 
     def _checker(self, checker_id: str, params: dict[str, Any]) -> Checker:
@@ -36,7 +37,8 @@ class Grader:
 
     def grade(self, sample: Sample, generation: GenerationRow) -> Iterator[CheckRow]:
         """One row per constraint of ``sample`` for ``generation`` (skipped rows when it failed)."""
-        ctx = CheckContext(mode=self.mode, sample_id=sample.id, meta=sample.meta, reference=sample.reference)
+        ctx = CheckContext(mode=self.mode, sample_id=sample.id, meta=sample.meta, reference=sample.reference,
+                           judgements=self.judgements.get((sample.pack, sample.id, generation.epoch)))
         failed = generation.status == "error"
         for index, constraint in enumerate(sample.constraints):
             if failed:

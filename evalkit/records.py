@@ -16,6 +16,8 @@ class Usage(BaseModel):
     model_config = ConfigDict(extra="allow")
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    cost_usd: float | None = None  # from LiteLLM's price map when the model is in it
 
 
 class GenerationRow(BaseModel):
@@ -33,6 +35,8 @@ class GenerationRow(BaseModel):
     error: str | None = None
     model: str | None = None
     finish_reason: str | None = None
+    attempts: int | None = None
+    cached: bool = False
 
     @property
     def key(self) -> tuple[str, str, int]:

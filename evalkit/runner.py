@@ -1,7 +1,9 @@
-"""The runner: samples × epochs − journal → backend → ``generations.jsonl``.
+"""The runner: samples × epochs − journal → cache → backend → ``generations.jsonl``.
 
-Every generation is appended to the journal the moment it arrives, so an interrupted run
-resumes where it stopped: finished (non-error) generations are never requested again.
+Every generation is appended to the journal the moment it arrives (and flushed), so an
+interrupted run — even ``kill -9`` — resumes where it stopped: finished (non-error) generations
+are never requested again. Requests already answered in the request cache are journaled without
+a call. ``max_errors`` (a fraction of this call's requests) stops the backend cleanly.
 """
 
 from __future__ import annotations
@@ -9,49 +11,81 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from evalkit.backends.base import Backend
+from evalkit.cache import RequestCache, request_key
+from evalkit.errors import EvalkitError
+from evalkit.pricing import Price
+from evalkit.progress import RunProgress
 from evalkit.records import GenerationRow, GenerationStatus, Usage
 from evalkit.store import RunDir
 from evalkit.types import Generation, GenerationConfig, GenerationRequest, Sample
 
-THINK_OPEN, THINK_CLOSE = "<think>", "</think>"
+THINK_TAGS = ("<think>", "</think>")
 
 
-def split_thinking(text: str) -> tuple[str, str | None, bool]:
-    """Return (answer, reasoning, unterminated) for a response that may hold ``<think>`` tags.
+class RunAborted(EvalkitError):
+    """Too many failed requests (``--max-errors``); everything finished is in the journal."""
 
-    The answer is what follows the last ``</think>`` with leading newlines removed; a response
-    that opens ``<think>`` and never closes it is unterminated and has an empty answer.
+
+@dataclass(frozen=True)
+class RunnerOptions:
+    """How the runner treats results: epochs, error budget, thinking tags, cache, progress."""
+
+    epochs: int = 1
+    max_errors: float | None = None  # abort when failures exceed this fraction of the requests
+    think_tags: tuple[str, str] | None = THINK_TAGS  # None: keep tags in the graded text
+    use_cache: bool = True
+    progress: bool | None = None  # None: a live bar when stderr is a terminal
+    price: Price | None = None
+
+
+def split_thinking(text: str, tags: tuple[str, str] | None = THINK_TAGS) -> tuple[str, str | None, bool]:
+    """Return (answer, reasoning, unterminated) for a response that may hold thinking tags.
+
+    The answer is what follows the last closing tag with leading newlines removed; a response
+    that opens the tag and never closes it is unterminated and has an empty answer.
     """
-    cut = text.rfind(THINK_CLOSE)
+    if tags is None:
+        return text, None, False
+    open_tag, close_tag = tags
+    cut = text.rfind(close_tag)
     if cut != -1:
-        reasoning = text[:cut].replace(THINK_OPEN, "", 1).strip()
-        return text[cut + len(THINK_CLOSE):].lstrip("\n"), reasoning, False
-    if text.lstrip().startswith(THINK_OPEN):
-        return "", text.lstrip()[len(THINK_OPEN):].strip(), True
+        reasoning = text[:cut].replace(open_tag, "", 1).strip()
+        return text[cut + len(close_tag):].lstrip("\n"), reasoning, False
+    if text.lstrip().startswith(open_tag):
+        return "", text.lstrip()[len(open_tag):].strip(), True
     return text, None, False
 
 
-def to_row(request: GenerationRequest, gen: Generation) -> GenerationRow:
-    """Classify a backend result into a journal row with its status."""
+def classify(gen: Generation, answer: str, reasoning: str | None, unterminated: bool) -> GenerationStatus:
+    """The status of a successful call: refusal, unterminated_thinking, truncated, empty or ok."""
+    if gen.refusal:
+        return "refusal"
+    if unterminated:
+        return "unterminated_thinking"
+    if gen.finish_reason == "length":
+        return "unterminated_thinking" if reasoning and not answer.strip() else "truncated"
+    return "ok" if answer.strip() else "empty"
+
+
+def to_row(request: GenerationRequest, gen: Generation, tags: tuple[str, str] | None = THINK_TAGS,
+           price: Price | None = None) -> GenerationRow:
+    """Classify a backend result into a journal row with its status, reasoning, usage and cost."""
+    usage = Usage(prompt_tokens=gen.prompt_tokens, completion_tokens=gen.completion_tokens,
+                  reasoning_tokens=gen.reasoning_tokens,
+                  cost_usd=price.cost(gen.prompt_tokens, gen.completion_tokens) if price and not gen.cached else None)
     row = GenerationRow(
-        pack=request.pack, sample_id=request.sample_id, epoch=request.epoch, status="error",
-        usage=Usage(prompt_tokens=gen.prompt_tokens, completion_tokens=gen.completion_tokens),
+        pack=request.pack, sample_id=request.sample_id, epoch=request.epoch, status="error", usage=usage,
         latency_s=round(gen.latency_s, 4), model=gen.model, finish_reason=gen.finish_reason, error=gen.error,
+        attempts=gen.attempts, cached=gen.cached,
     )
     if gen.error is not None:
         return row
-    answer, reasoning, unterminated = split_thinking(gen.text)
-    status: GenerationStatus
-    if unterminated:
-        status = "unterminated_thinking"
-    elif gen.finish_reason == "length":
-        status = "truncated"
-    elif not answer.strip():
-        status = "empty"
-    else:
-        status = "ok"
+    answer, tag_reasoning, unterminated = split_thinking(gen.text, tags)
+    reasoning = "\n\n".join(r for r in (gen.reasoning, tag_reasoning) if r) or None
+    status = classify(gen, answer, reasoning, unterminated)
     return row.model_copy(update={"status": status, "response": answer, "reasoning": reasoning})
 
 
@@ -61,24 +95,51 @@ def pending_requests(samples: Sequence[Sample], epochs: int, done: set[tuple[str
             for e in range(epochs) for s in samples if (s.pack, s.id, e) not in done]
 
 
+def _key(request: GenerationRequest) -> tuple[str, str, int]:
+    return (request.pack, request.sample_id, request.epoch)
+
+
+def finished_keys(run_dir: RunDir) -> set[tuple[str, str, int]]:
+    """Keys of journaled generations that need no new request (everything but errors)."""
+    return {row.key for row in run_dir.read_generations() if row.status != "error"}
+
+
 def generate(samples: Sequence[Sample], backend: Backend, config: GenerationConfig, run_dir: RunDir,
-             epochs: int = 1, progress: bool = True) -> Counter[str]:
+             options: RunnerOptions | None = None) -> Counter[str]:
     """Generate what the journal lacks, journaling each result; returns status counts of this call."""
-    done = {row.key for row in run_dir.read_generations() if row.status != "error"}
-    requests = pending_requests(samples, epochs, done)
+    opts = options or RunnerOptions()
+    done = finished_keys(run_dir)
+    requests = pending_requests(samples, opts.epochs, done)
+    if done and requests:
+        print(f"resuming: {len(done)} generations already done, {len(requests)} to go", file=sys.stderr)
+    cache = RequestCache() if opts.use_cache and backend.cacheable else None
+    identity = backend.cache_identity()
+    keys = {_key(r): request_key(identity, config, r) for r in requests} if cache else {}
+    budget = None if opts.max_errors is None else opts.max_errors * len(requests)
     counts: Counter[str] = Counter()
-    total = len(requests)
-    if done and progress:
-        print(f"resuming: {len(done)} generations already done, {total} to go", file=sys.stderr)
 
-    def on_result(request: GenerationRequest, gen: Generation) -> None:
-        row = to_row(request, gen)
-        run_dir.append_generation(row)
-        counts[row.status] += 1
-        if progress:
-            finished = sum(counts.values())
-            if finished == total or finished % max(1, total // 20) == 0:
-                print(f"  generated {finished}/{total} ({counts['error']} errors)", file=sys.stderr)
+    with RunProgress(len(requests), backend.stats, opts.progress) as bar:
+        def on_result(request: GenerationRequest, gen: Generation) -> None:
+            row = to_row(request, gen, opts.think_tags, opts.price)
+            run_dir.append_generation(row)  # journal first: the cache is only an optimisation
+            if cache is not None and not gen.cached:
+                cache.put(keys[_key(request)], gen)
+            counts[row.status] += 1
+            bar.advance(row.status, row.usage.completion_tokens)
+            if budget is not None and counts["error"] > budget:
+                raise RunAborted(f"{counts['error']} of {len(requests)} requests failed (--max-errors "
+                                 f"{opts.max_errors:g}); finished generations are kept in {run_dir.path}")
 
-    backend.generate(requests, config, on_result)
+        misses = []
+        for request in requests:
+            hit = cache.get(keys[_key(request)]) if cache is not None else None
+            if hit is None:
+                misses.append(request)
+            else:
+                on_result(request, hit)
+        backend.generate(misses, config, on_result)
+    if not bar.enabled and requests:
+        print(f"generated {sum(counts.values())}/{len(requests)}: " + ", ".join(
+            f"{k} {v}" for k, v in sorted(counts.items())) + (f" ({cache.hits} from cache)" if cache and cache.hits else ""),
+            file=sys.stderr)
     return counts

@@ -50,6 +50,32 @@ def _frame(checks: Sequence[CheckRow], dims: Sequence[str]) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=cols)
 
 
+def _pass_at(n: int, c: int, k: int) -> float:
+    """Unbiased pass@k of one prompt with ``c`` passing samples out of ``n`` (Chen et al. 2021)."""
+    return 1.0 if n - c < k else 1.0 - math.comb(n - c, k) / math.comb(n, k)
+
+
+def pass_at_k(units: pd.DataFrame) -> tuple[dict[str, float], list[dict[str, Any]]]:
+    """With several epochs: ``mean`` (all-pass rate over samples × epochs) and ``pass@k`` for
+    k = 1..K (K the most epochs any sample has), as metrics and as the ``pass_at_k`` table."""
+    if not len(units):
+        return {}, []
+    per_sample = units.groupby("sample_id", sort=False)["all_pass"].agg(["count", "sum"])
+    top = int(per_sample["count"].max())
+    if top < 2:
+        return {}, []
+    metrics: dict[str, float] = {"mean": float(units["all_pass"].mean())}
+    rows: list[dict[str, Any]] = []
+    for k in range(1, top + 1):
+        vals = [_pass_at(int(n), int(c), k) for n, c in zip(per_sample["count"], per_sample["sum"], strict=True) if n >= k]
+        rate = sum(vals) / len(vals) if vals else None
+        rows.append({"pass_at_k": k, "n": len(vals), "passed": round(sum(vals), 2), "rate": rate,
+                     "ci_low": None, "ci_high": None})
+        if rate is not None and k in (1, top):
+            metrics[f"pass@{k}"] = rate
+    return metrics, rows
+
+
 def score_pack(pack: TaskPack, checks: Sequence[CheckRow], generation_status: dict[str, int] | None = None) -> dict[str, Any]:
     """Metrics and tables for one pack from its check rows (see module docstring for the rules)."""
     dims = [*pack.sample_tables, *pack.group_tables, *pack.constraint_tables]
@@ -61,7 +87,8 @@ def score_pack(pack: TaskPack, checks: Sequence[CheckRow], generation_status: di
     errored = frame[frame["status"] == "error"][unit_cols].drop_duplicates()
     if len(errored):
         keys = set(map(tuple, errored.to_numpy().tolist()))
-        ok = ok[[(s, e) not in keys for s, e in zip(ok["sample_id"], ok["epoch"], strict=True)]]
+        ok = ok[pd.Series([(s, e) not in keys for s, e in zip(ok["sample_id"], ok["epoch"], strict=True)],
+                          index=ok.index, dtype=bool)]  # a Series: an empty list would select no columns
     units = ok.groupby(unit_cols, sort=False).agg(
         all_pass=("passed", "all"), frac=("passed", "mean"), **{d: (d, "first") for d in pack.sample_tables}
     ).reset_index()
@@ -79,6 +106,10 @@ def score_pack(pack: TaskPack, checks: Sequence[CheckRow], generation_status: di
         tables[d] = _rows(groups, d, "passed")
     for d in pack.constraint_tables:
         tables[d] = _rows(ok, d, "passed")
+    epoch_metrics, epoch_table = pass_at_k(units)
+    metrics.update(epoch_metrics)
+    if epoch_table:
+        tables["pass_at_k"] = epoch_table
     metrics.update(pack.pack_metrics(checks))
     tables.update(pack.pack_tables(checks))
     lo, hi = wilson(int(units["all_pass"].sum()), n_units) if n_units else (None, None)

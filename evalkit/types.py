@@ -64,3 +64,8 @@ class Generation:
     latency_s: float = 0.0
     model: str | None = None
     error: str | None = None
+    reasoning_tokens: int | None = None
+    reasoning: str | None = None  # thinking the API returned apart (reasoning_content, thinking blocks)
+    refusal: bool = False  # the API flagged a refusal (content filter, stop_reason "refusal")
+    attempts: int = 1
+    cached: bool = False

@@ -17,3 +17,9 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.fail(f"reference data folder not found: {SHARED_DATA}")
     return SHARED_DATA
+
+
+@pytest.fixture(autouse=True)
+def _private_request_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets an empty request cache, so no test is served another's generations."""
+    monkeypatch.setenv("EVALKIT_REQUEST_CACHE_DIR", str(tmp_path_factory.mktemp("request-cache")))

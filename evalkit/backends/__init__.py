@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import difflib
 import importlib
+from collections.abc import Sequence
 from typing import Any
 
 from evalkit.backends.base import Backend
+from evalkit.backends.pool import Limits
 from evalkit.errors import EvalkitError
 
 # prefix of the model spec -> "module:class"
@@ -14,6 +16,10 @@ BACKENDS: dict[str, str] = {
     "mock": "evalkit.backends.mock:MockBackend",
     "openai": "evalkit.backends.openai_chat:OpenAIBackend",
     "local": "evalkit.backends.llamacpp:LlamaCppBackend",
+    "anthropic": "evalkit.backends.anthropic_msgs:AnthropicBackend",
+    "litellm": "evalkit.backends.litellm_chat:LiteLLMBackend",
+    "vllm": "evalkit.backends.vllm_offline:VLLMBackend",
+    "vllm-server": "evalkit.backends.vllm_server:VLLMServerBackend",
 }
 
 
@@ -29,11 +35,11 @@ def parse_model_spec(spec: str) -> tuple[str, str]:
     return backend, model
 
 
-def make_backend(spec: str, options: dict[str, Any] | None = None, base_url: str | None = None,
-                 concurrency: int = 8) -> Backend:
-    """Instantiate the backend named by model ``spec``."""
+def make_backend(spec: str, options: dict[str, Any] | None = None, base_url: str | Sequence[str] | None = None,
+                 concurrency: int = 8, limits: Limits | None = None) -> Backend:
+    """Instantiate the backend named by model ``spec`` (``base_url``: one URL, or several for vllm-server)."""
     backend, model = parse_model_spec(spec)
     module_name, cls_name = BACKENDS[backend].split(":")
     cls = getattr(importlib.import_module(module_name), cls_name)
-    instance: Backend = cls(model, options or {}, base_url=base_url, concurrency=concurrency)
+    instance: Backend = cls(model, options or {}, base_url=base_url, concurrency=concurrency, limits=limits)
     return instance

@@ -18,6 +18,7 @@ MODELS = ("echo", "constant", "upper")
 
 class MockBackend(Backend):
     name = "mock"
+    cacheable = False  # free and deterministic: nothing to save
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]

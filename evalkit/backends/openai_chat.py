@@ -1,87 +1,73 @@
-"""OpenAI chat-completions backend through the official ``openai`` SDK.
+"""OpenAI chat-completions backend through the official ``openai`` SDK (extra ``[api]``).
 
 Any OpenAI-compatible server works with ``--base-url`` (vLLM serve, llama.cpp server, LM Studio,
-Ollama). Requests run concurrently on asyncio inside ``generate``; the SDK retries 429/5xx and
-connection errors with back-off (``-M max_retries=N``, default 3; ``-M timeout=S``, default 120).
+Ollama). The SDK's own retries are off: the shared pool retries, backs off on 429 honouring
+``Retry-After`` and applies the per-request timeout. ``-M key=value`` options other than
+``api_key_env`` / ``max_retries`` / ``timeout`` go to the server as extra body fields.
+Thinking returned apart (``reasoning_content`` or ``reasoning``) is kept as reasoning.
 """
 
 from __future__ import annotations
 
-import asyncio
-import os
-import time
-from collections.abc import Sequence
 from typing import Any
 
-from evalkit.backends.base import Backend, OnResult, chat_messages
+from evalkit.backends.base import AsyncBackend, api_key, chat_messages
 from evalkit.errors import EvalkitError
 from evalkit.types import Generation, GenerationConfig, GenerationRequest
 
-_PASSTHROUGH = {"max_retries", "timeout", "api_key_env"}
+
+def openai_body(model: str, request: GenerationRequest, config: GenerationConfig,
+                extra: dict[str, Any]) -> dict[str, Any]:
+    """Keyword arguments of ``chat.completions.create`` for one request."""
+    body: dict[str, Any] = {"model": model, "messages": chat_messages(request, config),
+                            "max_tokens": config.max_tokens, "temperature": config.temperature}
+    if config.top_p is not None:
+        body["top_p"] = config.top_p
+    if config.seed is not None:
+        body["seed"] = config.seed
+    if extra:
+        body["extra_body"] = extra
+    return body
 
 
-class OpenAIBackend(Backend):
+def from_openai(resp: Any) -> Generation:
+    """A ``Generation`` from an OpenAI-shaped chat completion (SDK object or litellm response)."""
+    choices = getattr(resp, "choices", None)
+    if not choices:
+        return Generation(error="response had no choices")
+    choice = choices[0]
+    message = getattr(choice, "message", None)
+    if message is None:
+        return Generation(error="response choice had no message")
+    reasoning = getattr(message, "reasoning_content", None) or getattr(message, "reasoning", None)
+    usage = getattr(resp, "usage", None)
+    details = getattr(usage, "completion_tokens_details", None)
+    return Generation(
+        text=getattr(message, "content", None) or "", finish_reason=getattr(choice, "finish_reason", None),
+        prompt_tokens=getattr(usage, "prompt_tokens", None), completion_tokens=getattr(usage, "completion_tokens", None),
+        model=getattr(resp, "model", None), reasoning=reasoning if isinstance(reasoning, str) else None,
+        refusal=bool(getattr(message, "refusal", None)) or getattr(choice, "finish_reason", None) == "content_filter",
+        reasoning_tokens=getattr(details, "reasoning_tokens", None),
+    )
+
+
+class OpenAIBackend(AsyncBackend):
     name = "openai"
 
-    def _client(self) -> Any:
+    def open_sdk(self) -> None:
+        import openai  # noqa: F401
+
+    def open(self) -> Any:
         try:
             from openai import AsyncOpenAI
         except ImportError:
             raise EvalkitError("the openai backend needs the 'api' extra: pip install 'evalkit-if[api]'") from None
-        key_env = str(self.options.get("api_key_env", "OPENAI_API_KEY"))
-        api_key = os.environ.get(key_env)
-        if not api_key:
-            if self.base_url is None:
-                raise EvalkitError(f"set {key_env} (or pass --base-url for a local OpenAI-compatible server)")
-            api_key = "EMPTY"  # local servers usually accept any key
-        return AsyncOpenAI(api_key=api_key, base_url=self.base_url,
-                           max_retries=int(self.options.get("max_retries", 3)),
-                           timeout=float(self.options.get("timeout", 120)))
+        key = api_key(str(self.options.get("api_key_env", "OPENAI_API_KEY")), self.base_url, self.name)
+        return AsyncOpenAI(api_key=key, base_url=self.base_url, max_retries=0, timeout=self.limits.timeout_s + 5)
 
-    def _body(self, request: GenerationRequest, config: GenerationConfig) -> dict[str, Any]:
-        body: dict[str, Any] = {"model": self.model, "messages": chat_messages(request, config),
-                                "max_tokens": config.max_tokens, "temperature": config.temperature}
-        if config.top_p is not None:
-            body["top_p"] = config.top_p
-        if config.seed is not None:
-            body["seed"] = config.seed
-        extra = {k: v for k, v in self.options.items() if k not in _PASSTHROUGH}
-        if extra:
-            body["extra_body"] = extra
-        return body
+    def extra_body(self) -> dict[str, Any]:
+        return {k: v for k, v in self.options.items() if k not in self.transport_options}
 
-    async def _one(self, client: Any, sem: asyncio.Semaphore, request: GenerationRequest,
-                   config: GenerationConfig) -> Generation:
-        async with sem:
-            start = time.perf_counter()
-            try:
-                resp = await client.chat.completions.create(**self._body(request, config))
-            except Exception as exc:  # noqa: BLE001 - recorded per sample, the run continues
-                return Generation(error=f"{type(exc).__name__}: {exc}", latency_s=time.perf_counter() - start)
-            latency = time.perf_counter() - start
-            if not resp.choices:
-                return Generation(error="response had no choices", latency_s=latency)
-            choice = resp.choices[0]
-            usage = resp.usage
-            return Generation(
-                text=choice.message.content or "", finish_reason=choice.finish_reason,
-                prompt_tokens=getattr(usage, "prompt_tokens", None), completion_tokens=getattr(usage, "completion_tokens", None),
-                latency_s=latency, model=resp.model,
-            )
-
-    async def _run(self, requests: Sequence[GenerationRequest], config: GenerationConfig, on_result: OnResult) -> None:
-        client = self._client()
-        sem = asyncio.Semaphore(self.concurrency)
-
-        async def task(req: GenerationRequest) -> None:
-            on_result(req, await self._one(client, sem, req, config))
-
-        try:
-            await asyncio.gather(*(task(r) for r in requests))
-        finally:
-            await client.close()
-
-    def generate(self, requests: Sequence[GenerationRequest], config: GenerationConfig, on_result: OnResult) -> None:
-        """Send all requests with at most ``concurrency`` in flight."""
-        if requests:
-            asyncio.run(self._run(requests, config, on_result))
+    async def call(self, client: Any, request: GenerationRequest, config: GenerationConfig) -> Generation:
+        resp = await client.chat.completions.create(**openai_body(self.model, request, config, self.extra_body()))
+        return from_openai(resp)

@@ -1,0 +1,225 @@
+"""The async request pool behind every API backend.
+
+A fixed set of worker coroutines pulls requests from a queue (no coroutine per request is created
+up front). An adaptive limiter keeps at most ``concurrency`` requests in flight, halves that limit
+on a 429 episode and pauses new sends until ``Retry-After`` has passed, then grows back by one per
+``limit`` successes (AIMD). Each request gets a per-attempt timeout and is retried on 429, 408,
+409, 5xx, timeouts and connection errors, capped by a number of retries and a total time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import random
+import time
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from evalkit.types import Generation, GenerationRequest
+
+Call = Callable[[GenerationRequest], Awaitable[Generation]]
+OnResult = Callable[[GenerationRequest, Generation], None]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Retry and timeout policy of API backends (``--max-retries``, ``--retry-time``, ``--timeout``)."""
+
+    max_retries: int = 5
+    retry_time_s: float = 300.0
+    timeout_s: float = 120.0
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential back-off with full jitter for retry number ``attempt`` (0-based)."""
+        return random.uniform(0.5, 1.0) * min(self.backoff_max_s, self.backoff_base_s * 2**attempt)
+
+
+def _headers(exc: BaseException) -> Any:
+    headers = getattr(getattr(exc, "response", None), "headers", None)
+    return headers if headers is not None else getattr(exc, "headers", None) or {}
+
+
+def retry_after_s(exc: BaseException) -> float | None:
+    """Seconds to wait from ``retry-after-ms`` / ``retry-after`` (seconds or HTTP date), if any."""
+    headers = _headers(exc)
+    try:
+        ms = headers.get("retry-after-ms")
+        if ms is not None:
+            return max(0.0, float(ms) / 1000)
+        value = headers.get("retry-after")
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+    except (TypeError, ValueError):
+        return None
+
+
+def status_of(exc: BaseException) -> int | None:
+    """The HTTP status an SDK exception carries, if any."""
+    status = getattr(exc, "status_code", None)
+    if status is None:
+        status = getattr(getattr(exc, "response", None), "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def classify(exc: BaseException) -> tuple[bool, bool]:
+    """(retryable, rate_limited) for an exception raised by one attempt."""
+    if isinstance(exc, TimeoutError):
+        return True, False
+    status = status_of(exc)
+    if status is None:
+        name = type(exc).__name__
+        return ("Timeout" in name or "Connection" in name), False
+    return (status == 429 or status in (408, 409) or status >= 500), status == 429
+
+
+def describe(exc: BaseException, timeout_s: float) -> str:
+    """A one-line error for the journal."""
+    if isinstance(exc, TimeoutError):
+        return f"Timeout: no response within {timeout_s:g} s"
+    return f"{type(exc).__name__}: {exc}".strip()[:2000]
+
+
+class AdaptiveLimiter:
+    """In-flight limit that shrinks on rate limits and grows back on successes (AIMD)."""
+
+    def __init__(self, maximum: int) -> None:
+        self.maximum = max(1, maximum)
+        self.limit = float(self.maximum)
+        self.in_flight = 0
+        self.paused_until = 0.0
+        self._last_cut = float("-inf")
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            pause = self.paused_until - loop.time()
+            if pause > 0:
+                await asyncio.sleep(pause)
+                continue
+            if self.in_flight < int(self.limit):
+                self.in_flight += 1
+                return
+            fut: asyncio.Future[None] = loop.create_future()
+            self._waiters.append(fut)
+            await fut
+
+    def release(self, ok: bool, rate_limited: bool = False, retry_after: float | None = None) -> None:
+        now = asyncio.get_running_loop().time()
+        self.in_flight -= 1
+        if rate_limited:
+            if now - self._last_cut > 1.0:  # one cut per 429 episode, not one per request in it
+                self.limit = max(1.0, self.limit / 2)
+                self._last_cut = now
+            self.paused_until = max(self.paused_until, now + (retry_after if retry_after is not None else 1.0))
+        elif ok:
+            self.limit = min(float(self.maximum), self.limit + 1.0 / self.limit)
+        free = int(self.limit) - self.in_flight
+        while free > 0 and self._waiters:
+            fut = self._waiters.popleft()
+            if not fut.done():
+                fut.set_result(None)
+                free -= 1
+
+
+@dataclass
+class Job:
+    """A request with its retry state."""
+
+    request: GenerationRequest
+    attempt: int
+    start: float
+
+
+class Pool:
+    """Runs ``call`` for every request with the limiter and retry policy; counts events in ``stats``."""
+
+    def __init__(self, call: Call, concurrency: int, limits: Limits, stats: Counter[str]) -> None:
+        self.call, self.limits, self.stats = call, limits, stats
+        self.concurrency = max(1, concurrency)
+        self.limiter = AdaptiveLimiter(self.concurrency)
+        self.delayed: list[tuple[float, int, Job]] = []  # heap of (ready at, order, job) awaiting retry
+        self._order = itertools.count()
+
+    async def _once(self, request: GenerationRequest) -> Generation:
+        await self.limiter.acquire()
+        self.stats["in_flight"] += 1
+        try:
+            return await asyncio.wait_for(self.call(request), self.limits.timeout_s)
+        finally:
+            self.stats["in_flight"] -= 1
+
+    async def attempt(self, job: Job) -> Generation | None:
+        """One attempt of ``job``: its Generation when finished (success, or an exhausted or
+        non-retryable failure recorded as ``error``), None when it was re-queued for a retry."""
+        t0 = time.perf_counter()
+        try:
+            gen = await self._once(job.request)
+        except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
+            retryable, limited = classify(exc)
+            wait = retry_after_s(exc)
+            self.limiter.release(False, limited, wait)
+            delay = wait if wait is not None else self.limits.backoff(job.attempt)
+            elapsed = time.monotonic() - job.start
+            if not retryable or job.attempt >= self.limits.max_retries or elapsed + delay > self.limits.retry_time_s:
+                return Generation(error=describe(exc, self.limits.timeout_s), attempts=job.attempt + 1,
+                                  latency_s=time.perf_counter() - t0)
+            self.stats["retries"] += 1
+            self.stats["rate_limited"] += int(limited)
+            self.stats["retrying"] += 1
+            job.attempt += 1
+            heapq.heappush(self.delayed, (time.monotonic() + delay, next(self._order), job))
+            return None
+        self.limiter.release(gen.error is None)
+        return replace(gen, latency_s=time.perf_counter() - t0, attempts=job.attempt + 1)
+
+    async def _next(self, fresh: deque[GenerationRequest]) -> Job | None:
+        """A retry whose back-off is over, else a fresh request, else wait for a retry; None when done."""
+        while True:
+            now = time.monotonic()
+            if self.delayed and self.delayed[0][0] <= now:
+                self.stats["retrying"] -= 1
+                return heapq.heappop(self.delayed)[2]
+            if fresh:
+                return Job(fresh.popleft(), 0, now)
+            if not self.delayed:
+                return None
+            await asyncio.sleep(self.delayed[0][0] - now)
+
+    async def run(self, requests: Sequence[GenerationRequest], on_result: OnResult) -> None:
+        """Generate all requests; an exception raised by ``on_result`` stops the pool and is re-raised.
+
+        A request waiting out its back-off does not hold a worker: the worker takes other work."""
+        queue = deque(requests)
+
+        async def worker() -> None:
+            while (job := await self._next(queue)) is not None:
+                gen = await self.attempt(job)
+                if gen is not None:
+                    on_result(job.request, gen)
+
+        tasks = [asyncio.create_task(worker()) for _ in range(min(self.concurrency, len(queue)))]
+        if not tasks:
+            return
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for task in done:
+            if task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]

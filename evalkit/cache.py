@@ -1,0 +1,65 @@
+"""The request cache: a finished generation stored under a hash of everything that decides it.
+
+Key: backend identity (backend, model, output-affecting ``-M`` options), the generation config,
+the messages actually sent (system message included) and the epoch. One small JSON file per
+entry under ``$EVALKIT_REQUEST_CACHE_DIR``, else ``<cache dir>/requests/`` (``$EVALKIT_CACHE_DIR``
+or ``~/.cache/evalkit``), written
+atomically, so concurrent runs and ``kill -9`` never leave a half entry. Errors are never cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from evalkit.backends.base import chat_messages
+from evalkit.datafiles import cache_dir
+from evalkit.types import Generation, GenerationConfig, GenerationRequest
+
+_STORED = [f.name for f in fields(Generation) if f.name not in {"latency_s", "attempts", "cached", "error"}]
+
+
+def request_key(identity: dict[str, Any], config: GenerationConfig, request: GenerationRequest) -> str:
+    """sha256 of (backend identity, generation config, messages sent, epoch)."""
+    doc = {"identity": identity, "config": asdict(config), "messages": chat_messages(request, config),
+           "epoch": request.epoch}
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+class RequestCache:
+    """Get and put generations by request key."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        env = os.environ.get("EVALKIT_REQUEST_CACHE_DIR")
+        self.root = root or (Path(env) if env else cache_dir() / "requests")
+        self.hits = 0
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> Generation | None:
+        """The cached generation, marked ``cached``, or None (a corrupt entry counts as a miss)."""
+        try:
+            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            gen = Generation(**{k: data[k] for k in _STORED if k in data}, cached=True)
+        except (OSError, ValueError, TypeError):
+            return None
+        self.hits += 1
+        return gen
+
+    def put(self, key: str, gen: Generation) -> None:
+        """Store a successful generation (errors are skipped); failures to write are ignored."""
+        if gen.error is not None:
+            return
+        path = self._path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({k: getattr(gen, k) for k in _STORED}, ensure_ascii=False), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError:
+            return

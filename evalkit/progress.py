@@ -1,0 +1,69 @@
+"""The live progress bar on stderr (rich): done / failed / retrying / rate-limited, tokens/s.
+
+Quiet when stderr is not a terminal (CI, pipes): then only a one-line summary is printed.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from typing import Any
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TimeElapsedColumn,
+)
+from rich.text import Text
+
+
+class _StatsColumn(ProgressColumn):
+    def __init__(self, bar: RunProgress) -> None:
+        super().__init__()
+        self.bar = bar
+
+    def render(self, task: Task) -> Text:
+        return Text(self.bar.line(), style="cyan")
+
+
+class RunProgress:
+    """Counts results and backend events; renders a bar when ``enabled`` (stderr is a TTY)."""
+
+    def __init__(self, total: int, stats: Counter[str], enabled: bool | None = None) -> None:
+        self.total, self.stats = total, stats
+        self.counts: Counter[str] = Counter()
+        self.tokens = 0
+        self.start = time.monotonic()
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self._progress: Progress | None = None
+        self._task: Any = None
+
+    def line(self) -> str:
+        """The status text: failed, retrying, rate-limited, in flight, tokens/s."""
+        elapsed = max(1e-6, time.monotonic() - self.start)
+        return (f"failed {self.counts['error']} · retrying {self.stats['retrying']} · "
+                f"rate-limited {self.stats['rate_limited']} · in flight {self.stats['in_flight']} · "
+                f"{self.tokens / elapsed:.0f} tok/s")
+
+    def __enter__(self) -> RunProgress:
+        if self.enabled and self.total:
+            self._progress = Progress(BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), _StatsColumn(self),
+                                      console=Console(stderr=True), transient=False)
+            self._progress.start()
+            self._task = self._progress.add_task("generating", total=self.total)
+        return self
+
+    def advance(self, status: str, completion_tokens: int | None) -> None:
+        self.counts[status] += 1
+        self.tokens += completion_tokens or 0
+        if self._progress is not None:
+            self._progress.advance(self._task)
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()

@@ -1,0 +1,110 @@
+"""AgentIF: 707 agentic instructions (long system prompts, tool specs), ~8.4k constraints checked
+by code, LLM-judge and hybrid chains, some conditional (``verifiers.agentif``).
+
+Data: ``eval.json`` (GitHub ``data/eval.json`` layout or the HF ``THU-KEG/AgentIF`` layout), read
+from ``--data-dir``/``agentif/`` or downloaded from GitHub at the pinned commit. The data licence
+is unclear (treated as CC BY-NC 4.0): it is never shipped. Dataset code runs only in
+:mod:`evalkit.sandbox`. Metrics: CSR (pooled over scored constraints) and ISR (instances whose
+scored constraints all pass), per constraint dimension (vanilla / condition / example) and type
+(formatting / semantic / tool; a list-typed constraint counts in each).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from evalkit.datafiles import DataFile
+from evalkit.errors import DataError
+from evalkit.jsonio import read_json, read_json_records
+from evalkit.packs import TaskPack
+from evalkit.records import CheckRow
+from evalkit.types import Constraint, Sample
+
+DATA = DataFile(  # sha256 not pinned yet: the file was not reachable when the pack was written
+    path="eval.json",
+    url="https://raw.githubusercontent.com/THU-KEG/AgentIF/e00af1b61ff2c5ae2e9dc7ce03a08304ddf5ce40/data/eval.json",
+)
+DIMENSIONS = {"unconditional": "vanilla", "conditional": "condition", "example_driven": "example"}
+TYPES = {"formatting": "formatting", "semantic": "semantic", "resource": "tool"}
+STEP_TYPES = ("code", "llm", "llm_conditional_check")
+
+
+def sample_id(row: dict[str, Any]) -> str:
+    """The HF ``id``, else ``domain:query_id:turn_id:prompt_type`` (GitHub layout)."""
+    if row.get("id"):
+        return str(row["id"])
+    return ":".join(str(row.get(k, "")) for k in ("domain", "query_id", "turn_id", "prompt_type"))
+
+
+def _types(value: Any) -> list[str]:
+    values = value if isinstance(value, list) else [value]
+    return [TYPES.get(str(v), str(v)) for v in values]
+
+
+def _constraint(c: dict[str, Any], where: str) -> tuple[dict[str, Any], dict[str, str]]:
+    steps = []
+    for step in c.get("evaluation") or []:
+        if step.get("type") not in STEP_TYPES or not isinstance(step.get("exec"), str):
+            raise DataError(f"{where}: bad evaluation step {str(step)[:80]!r}")
+        steps.append({"type": step["type"], "exec": step["exec"]})
+    ref = {"steps": steps, "prescored": "score" in c, "score": c.get("score")}
+    dims = {"dimension": DIMENSIONS.get(str(c.get("dimension")), str(c.get("dimension"))),
+            "type": ",".join(_types(c.get("type"))), "is_meta": str(bool(c.get("is_meta"))).lower()}
+    return ref, dims
+
+
+def to_sample(row: dict[str, Any], pack: str = "agentif") -> Sample:
+    """One instance as a Sample: one ``agentif.constraint`` per constraint, steps in the reference."""
+    sid = sample_id(row)
+    messages = tuple({"role": str(m["role"]), "content": str(m["content"])} for m in row["input"])
+    refs, constraints = [], []
+    for i, c in enumerate(row["constraints"]):
+        ref, dims = _constraint(c, f"instance {sid} constraint {i}")
+        refs.append(ref)
+        constraints.append(Constraint("agentif.constraint", {"index": i}, dims))
+    return Sample(id=sid, pack=pack, messages=messages, constraints=tuple(constraints),
+                  reference={"constraints": refs}, meta={"domain": str(row.get("domain", sid.split(":")[1] if
+                                                                               sid.startswith("agentif:") else ""))})
+
+
+class AgentIF(TaskPack):
+    name = "agentif"
+    version = "e00af1b"
+    description = "AgentIF: 707 agentic instructions, code / LLM / hybrid / conditional constraint checks"
+    license = "unclear (Apache-2.0 removed; HF card CC BY-NC 4.0): never shipped, downloaded at run time"
+    source = "github.com/THU-KEG/AgentIF @ e00af1b (data/eval.json); HF THU-KEG/AgentIF"
+    data_files = (DATA,)
+    modes = ("compat", "strict")
+    headline = "CSR"
+    default_max_tokens = 8192
+
+    def load_samples(self, paths: dict[str, Path], options: dict[str, str]) -> list[Sample]:
+        """Parse ``eval.json`` (a JSON array of instances, either layout)."""
+        return read_json_records(paths[DATA.path], lambda row: to_sample(row, self.name), "instance")
+
+    def parse_responses(self, path: Path, samples: Sequence[Sample]) -> list[tuple[str, str]] | None:
+        """Upstream prediction files: a JSON array of instances with ``output.content``."""
+        if path.suffix != ".json":
+            return None
+        rows = read_json(path)
+        if not isinstance(rows, list) or not all(isinstance(r, dict) and isinstance(r.get("output"), dict) for r in rows):
+            return None
+        return [(sample_id(r), str(r["output"].get("content") or "")) for r in rows]
+
+    def pack_metrics(self, checks: Sequence[CheckRow]) -> dict[str, float | None]:
+        """CSR and ISR exactly as upstream (None scores left out), from ``details.score``."""
+        from evalkit.tasks.agentif.metrics import csr, isr, scored
+
+        rows = scored(checks)
+        return {"CSR": csr(rows), "ISR": isr(rows)}
+
+    def pack_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
+        """CSR per constraint dimension and per type, and the outcome counts."""
+        from evalkit.tasks.agentif.metrics import outcome_table, tables
+
+        return {**tables(checks), "outcomes": outcome_table(checks)}
+
+
+PACK = AgentIF()

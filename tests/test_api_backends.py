@@ -1,0 +1,207 @@
+"""SDK backends against the loopback server: 429 + Retry-After, 500, timeouts, malformed bodies,
+the error budget, several vLLM servers, the Anthropic wire format and LiteLLM."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cli import main
+
+from .mock_openai_server import anthropic_reply, echo_reply, last_user, serve
+
+
+def run_cli(*args: str) -> Result:
+    return CliRunner().invoke(main, ["run", "--pack", "starter", "--limit", "4", *args])
+
+
+def rows(out: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (out / "generations.jsonl").read_text().splitlines()]
+
+
+class FailFirst:
+    """Fail the first ``times`` attempts of every prompt with ``status`` (and headers), then echo."""
+
+    def __init__(self, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
+        self.status, self.times, self.headers = status, times, headers or {}
+        self.seen: Counter[str] = Counter()
+        self.lock = threading.Lock()
+
+    def __call__(self, body: dict[str, Any]) -> Any:
+        with self.lock:
+            self.seen[last_user(body)] += 1
+            n = self.seen[last_user(body)]
+        if n <= self.times:
+            return self.status, {"error": {"message": f"injected {self.status}"}}, self.headers
+        return echo_reply(body)
+
+
+def test_429_with_retry_after_is_honoured(tmp_path: Path) -> None:
+    reply = FailFirst(429, headers={"Retry-After": "0.3"})
+    with serve(reply) as (url, received):
+        start = time.monotonic()
+        result = run_cli("--model", "openai:m", "--base-url", url, "--out", str(tmp_path / "r"))
+        elapsed = time.monotonic() - start
+    assert result.exit_code == 0, result.output
+    assert len(received) == 8 and set(reply.seen.values()) == {2}
+    assert elapsed >= 0.3
+    assert [r["status"] for r in rows(tmp_path / "r")] == ["ok"] * 4
+    assert {r["attempts"] for r in rows(tmp_path / "r")} == {2}
+
+
+def test_retry_after_beyond_the_retry_time_fails_fast(tmp_path: Path) -> None:
+    reply = FailFirst(429, times=99, headers={"Retry-After": "30"})
+    with serve(reply) as (url, _):
+        start = time.monotonic()
+        result = run_cli("--model", "openai:m", "--base-url", url, "--retry-time", "1", "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - start < 10
+    assert {r["status"] for r in rows(tmp_path / "r")} == {"error"}
+    assert all("RateLimitError" in r["error"] for r in rows(tmp_path / "r"))
+
+
+def test_500_is_retried_then_recorded(tmp_path: Path) -> None:
+    with serve(FailFirst(500, times=2)) as (url, received):
+        result = run_cli("--model", "openai:m", "--base-url", url, "--out", str(tmp_path / "ok"))
+        assert result.exit_code == 0 and len(received) == 12
+    assert {r["status"] for r in rows(tmp_path / "ok")} == {"ok"}
+    with serve(FailFirst(500, times=99)) as (url, received):
+        result = run_cli("--model", "openai:m", "--base-url", url, "--max-retries", "1", "--no-cache",
+                         "--out", str(tmp_path / "bad"))
+        assert result.exit_code == 0 and len(received) == 8
+    bad = rows(tmp_path / "bad")
+    assert {r["status"] for r in bad} == {"error"} and {r["attempts"] for r in bad} == {2}
+
+
+def test_per_request_timeout(tmp_path: Path) -> None:
+    def slow(body: dict[str, Any]) -> Any:
+        time.sleep(1.5)
+        return echo_reply(body)
+
+    with serve(slow) as (url, _):
+        result = run_cli("--model", "openai:m", "--base-url", url, "--timeout", "0.2", "--max-retries", "1",
+                         "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    assert all(r["status"] == "error" and r["error"].startswith("Timeout") for r in rows(tmp_path / "r"))
+
+
+def test_malformed_body_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    with serve(lambda body: (200, b'{"choices": [{"mess')) as (url, received):
+        result = run_cli("--model", "openai:m", "--base-url", url, "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    assert len(received) == 4
+    assert all(r["status"] == "error" and "JSONDecodeError" in r["error"] for r in rows(tmp_path / "r"))
+
+
+def test_max_errors_aborts_and_keeps_finished_work(tmp_path: Path) -> None:
+    def half(body: dict[str, Any]) -> Any:
+        if "paint" in last_user(body) or "haiku" in last_user(body).lower():
+            return 400, {"error": {"message": "rejected"}}
+        return echo_reply(body)
+
+    out = tmp_path / "r"
+    with serve(half) as (url, received):
+        result = CliRunner().invoke(main, ["run", "--pack", "starter", "--model", "openai:m", "--base-url", url,
+                                           "--concurrency", "1", "--max-errors", "0", "--out", str(out)])
+    assert result.exit_code == 2 and "--max-errors" in result.output
+    journal = rows(out)
+    assert len(received) < 40 and len(journal) == len(received)
+    assert [r["status"] for r in journal].count("error") == 1
+    manifest = json.loads((out / "run.json").read_text())
+    assert "aborted" in manifest and (out / "scores.json").is_file()
+
+
+def test_vllm_server_spreads_requests_across_servers(tmp_path: Path) -> None:
+    def slow(body: dict[str, Any]) -> Any:
+        time.sleep(0.05)
+        return echo_reply(body)
+
+    with serve(slow) as (url_a, got_a), serve(slow) as (url_b, got_b):
+        result = CliRunner().invoke(main, ["run", "--pack", "starter", "--limit", "20", "--model", "vllm-server:m",
+                                           "--base-url", url_a, "--base-url", url_b, "--concurrency", "4",
+                                           "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert len(got_a) + len(got_b) == 20 and len(got_a) >= 5 and len(got_b) >= 5
+    manifest = json.loads((tmp_path / "r" / "run.json").read_text())
+    assert manifest["backend"]["base_urls"] == [url_a, url_b]
+
+
+def test_one_base_url_only_for_other_backends(tmp_path: Path) -> None:
+    result = run_cli("--model", "openai:m", "--base-url", "http://127.0.0.1:9/v1", "--base-url",
+                     "http://127.0.0.1:8/v1", "--out", str(tmp_path / "r"))
+    assert result.exit_code == 2 and "one --base-url" in result.output
+
+
+def test_anthropic_backend_text_thinking_and_statuses(tmp_path: Path) -> None:
+    def reply(body: dict[str, Any]) -> Any:
+        prompt = last_user(body)
+        if "paint" in prompt:
+            return anthropic_reply(body, text="", stop_reason="refusal")
+        if "a cat" in prompt:
+            return anthropic_reply(body, text="", thinking="counting syllables", stop_reason="max_tokens")
+        return anthropic_reply(body, thinking="plan first")
+
+    with serve(reply) as (url, received):
+        result = run_cli("--model", "anthropic:claude-test", "--base-url", url.removesuffix("/v1"),
+                         "--system-message", "Be brief.", "--limit", "6", "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    assert len(received) == 6
+    assert all(b["system"] == "Be brief." and b["messages"][0]["role"] == "user" for b in received)
+    by_status = Counter(r["status"] for r in rows(tmp_path / "r"))
+    assert by_status["refusal"] == 1 and by_status["ok"] >= 3
+    ok = next(r for r in rows(tmp_path / "r") if r["status"] == "ok")
+    assert ok["reasoning"] == "plan first" and "plan first" not in ok["response"]
+    assert ok["usage"]["prompt_tokens"] == 12
+
+
+def test_anthropic_429_then_ok(tmp_path: Path) -> None:
+    class Reply(FailFirst):
+        def __call__(self, body: dict[str, Any]) -> Any:
+            out = super().__call__(body)
+            return out if out[0] != 200 else anthropic_reply(body)
+
+    with serve(Reply(429, headers={"retry-after": "0.1"})) as (url, received):
+        result = run_cli("--model", "anthropic:c", "--base-url", url.removesuffix("/v1"), "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    assert len(received) == 8 and {r["status"] for r in rows(tmp_path / "r")} == {"ok"}
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # pydantic notes from inside litellm
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_litellm_backend(tmp_path: Path, provider: str) -> None:
+    pytest.importorskip("litellm", reason="needs the 'litellm' extra")
+    reply = FailFirst(429, headers={"Retry-After": "0.1"})
+
+    def both(body: dict[str, Any]) -> Any:
+        out = reply(body)
+        return out if out[0] != 200 or provider == "openai" else anthropic_reply(body)
+
+    with serve(both) as (url, received):
+        base = url if provider == "openai" else url.removesuffix("/v1")
+        result = run_cli("--model", f"litellm:{provider}/m", "--base-url", base, "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    assert len(received) == 8
+    journal = rows(tmp_path / "r")
+    assert {r["status"] for r in journal} == {"ok"} and all(r["response"].isupper() for r in journal)
+
+
+def test_missing_engines_name_their_extra() -> None:
+    from evalkit.backends import make_backend
+    from evalkit.errors import EvalkitError
+    from evalkit.types import GenerationConfig, GenerationRequest
+
+    request = GenerationRequest("p", "1", 0, ({"role": "user", "content": "hi"},))
+    try:
+        import vllm  # noqa: F401
+    except ImportError:
+        with pytest.raises(EvalkitError, match=r"'vllm' extra"):
+            make_backend("vllm:some/model").generate([request], GenerationConfig(), lambda r, g: None)
+    with pytest.raises(EvalkitError, match="needs --base-url"):
+        make_backend("vllm-server:m").generate([request], GenerationConfig(), lambda r, g: None)
