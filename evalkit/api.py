@@ -207,7 +207,9 @@ def read_responses(path: Path, pack: TaskPack, samples: list[Sample]) -> list[Ge
     if unknown:
         shown = ", ".join(unknown[:10]) + (f" … ({len(unknown)} in all)" if len(unknown) > 10 else "")
         raise EvalkitError(f"{path}: ids not in pack {pack.name!r}: {shown}")
-    return [GenerationRow(pack=pack.name, sample_id=sid, status="ok" if text.strip() else "empty", response=text)
+    prompts = {s.id: [dict(m) for m in s.messages] for s in samples}
+    return [GenerationRow(pack=pack.name, sample_id=sid, status="ok" if text.strip() else "empty", response=text,
+                          messages=prompts[sid])
             for sid, text in pairs]
 
 

@@ -37,6 +37,8 @@ class GenerationRow(BaseModel):
     finish_reason: str | None = None
     attempts: int | None = None
     cached: bool = False
+    # the prompt as the pack wrote it (before any --system-message), for reports and drill-down
+    messages: list[dict[str, str]] | None = None
 
     @property
     def key(self) -> tuple[str, str, int]:

@@ -79,7 +79,7 @@ def to_row(request: GenerationRequest, gen: Generation, tags: tuple[str, str] | 
     row = GenerationRow(
         pack=request.pack, sample_id=request.sample_id, epoch=request.epoch, status="error", usage=usage,
         latency_s=round(gen.latency_s, 4), model=gen.model, finish_reason=gen.finish_reason, error=gen.error,
-        attempts=gen.attempts, cached=gen.cached,
+        attempts=gen.attempts, cached=gen.cached, messages=[dict(m) for m in request.messages],
     )
     if gen.error is not None:
         return row

@@ -107,9 +107,8 @@ def _samples(run: RunEntry) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for key, checks in by_unit.items():
         gen = gens.get(key)
-        extra = (gen.model_extra or {}) if gen else {}
         failed = [c for c in checks if c.status != "ok" or not c.passed]
-        out.append({"pack": key[0], "id": key[1], "epoch": key[2], "messages": extra.get("messages") or [],
+        out.append({"pack": key[0], "id": key[1], "epoch": key[2], "messages": (gen.messages if gen else None) or [],
                     "response": gen.response if gen else "", "status": gen.status if gen else "missing",
                     "checks": checks, "failed": len(failed)})
     out.sort(key=lambda s: (s["pack"], -s["failed"], s["id"]))

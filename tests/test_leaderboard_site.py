@@ -77,4 +77,5 @@ def test_drill_down_lists_failed_constraints_and_payload_stays_text(site: Path, 
     assert "data-pwned" not in dom.split("<body", 1)[1].split(">", 1)[0]  # nor the onerror handler
     assert "&lt;script&gt;document.title='PWNED'&lt;/script&gt;" in dom  # shown as text
     assert "FAIL" in dom and "starter-001" in dom
+    assert "Name the three primary colors of paint." in dom  # the prompt is shown
     assert "keyword 'blue' appears fewer than 1x" in dom.replace("&#39;", "'")  # the failure's reason
