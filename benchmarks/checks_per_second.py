@@ -1,14 +1,18 @@
-"""Constraint checks per second: grade MulDimIF's 8,400 canned-response rows (29,260 checks).
+"""Constraint checks per second, per pack.
 
-Usage: python benchmarks/checks_per_second.py [--data-dir ../shared/data] [--repeat 3]
-Prints checks/s for the whole pack and per checker, and agreement with the upstream verdicts.
-Runs in one process on one core; the first pass includes parsing each constraint text once.
+Usage: python benchmarks/checks_per_second.py [--data-dir ../shared/data] [--repeat 3] [--pack P]...
+MulDimIF: grades the 8,400 canned-response rows (29,260 checks) in this process and prints
+checks/s for the pack and per checker, with agreement with the upstream verdicts; the first
+pass includes parsing each constraint text once. Every other pack's figures come from its own
+script, ``benchmarks/checks_per_second_<pack>.py``, run after it in a fresh process (one core).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -18,18 +22,34 @@ from evalkit.grading import Grader
 from evalkit.tasks.muldimif import PACK
 from evalkit.verifiers.text.sentences import split_sentences
 
+HERE = Path(__file__).resolve().parent
+OTHER_PACKS = ("ifeval", "lr2bench", "questbench", "codi", "kitab")
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--data-dir", type=Path, default=HERE.parents[1] / "shared" / "data")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--pack", action="append", choices=("muldimif", *OTHER_PACKS),
+                        help="Only these packs (repeatable; default: all).")
     args = parser.parse_args()
+    packs = args.pack or ["muldimif", *OTHER_PACKS]
+    if "muldimif" in packs:
+        print("== muldimif")
+        muldimif(args.data_dir, args.repeat)
+    for pack in (p for p in packs if p != "muldimif"):
+        print(f"== {pack}", flush=True)
+        extra = [] if pack == "kitab" else ["--data-dir", str(args.data_dir), "--repeat", str(args.repeat)]
+        subprocess.run([sys.executable, str(HERE / f"checks_per_second_{pack}.py"), *extra], check=True)
 
+
+def muldimif(data_dir: Path, repeat: int) -> None:
+    """Time grading MulDimIF's canned-response verdict rows; print checks/s and agreement."""
     t0 = time.perf_counter()
     split_sentences("Warm up. Load the sentence model once.")  # imports NLTK (~1 s), not per-check work
     print(f"start-up: sentence splitter loaded in {time.perf_counter() - t0:.2f} s (once per process)")
-    samples = {s.id: s for s in PACK.load(args.data_dir)}
-    canned = json.loads((args.data_dir / "muldimif" / "upstream_verdicts_canned_responses.json").read_text())
+    samples = {s.id: s for s in PACK.load(data_dir)}
+    canned = json.loads((data_dir / "muldimif" / "upstream_verdicts_canned_responses.json").read_text())
     texts = canned["canned_responses"]
     grader = Grader("compat")
     work = []  # (checker, response, ctx, upstream verdict)
@@ -41,13 +61,13 @@ def main() -> None:
 
     per_checker: dict[str, float] = defaultdict(float)
     per_count: dict[str, int] = defaultdict(int)
-    for run in range(args.repeat):
+    for run in range(repeat):
         agree = 0
         start = time.perf_counter()
         for checker, response, ctx, judge in work:
             t0 = time.perf_counter()
             agree += grader.check_one(checker, response, ctx).passed == judge
-            if run == args.repeat - 1:
+            if run == repeat - 1:
                 per_checker[checker.id] += time.perf_counter() - t0
                 per_count[checker.id] += 1
         elapsed = time.perf_counter() - start

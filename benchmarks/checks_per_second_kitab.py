@@ -1,6 +1,6 @@
 """KITAB checks/s: grade synthetic answers against the fixture queries (tests/fixtures/kitab).
 
-Usage: python benchmarks/kitab_checks_per_second.py [--repeat 200]
+Usage: python benchmarks/checks_per_second_kitab.py [--repeat 200]
 The real dataset is on the HF hub (unreachable here), so this times the fixture queries (8 authors'
 books, 1-3 titles per answer plus a 40-title answer); one check = one query scored.
 """

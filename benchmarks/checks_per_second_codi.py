@@ -1,6 +1,6 @@
 """CoDI-Eval checks per second on its conformance set (the exact, offline checkers).
 
-Usage: python benchmarks/codi_checks_per_second.py [--data-dir ../shared/data] [--repeat 3]
+Usage: python benchmarks/checks_per_second_codi.py [--data-dir ../shared/data] [--repeat 3]
 Grades, for every length row, responses of lo−1, lo, hi and hi+1 words behind a preamble
 (4,000 checks), and for every keyword row a response with all keywords and one with the
 anti-label (1,500 checks), with the offline lemmatizer. The first pass fills the lemma cache.

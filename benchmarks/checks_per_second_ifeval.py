@@ -1,6 +1,6 @@
 """IFEval checks per second: grade the 541 upstream GPT-4 responses (834 instructions).
 
-Usage: python benchmarks/ifeval_checks_per_second.py [--data-dir ../shared/data] [--repeat 3]
+Usage: python benchmarks/checks_per_second_ifeval.py [--data-dir ../shared/data] [--repeat 3]
 Prints checks/s (each check gives the strict and the loose verdict) for the pack and per
 instruction type, and agreement with the reference verdicts. Caches are cleared before each
 pass, so every pass does the full work; NLTK/Punkt/langdetect loading is timed separately.

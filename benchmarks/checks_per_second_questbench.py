@@ -1,6 +1,6 @@
 """Checks per second of the QuestBench pack: grade a gold and a wrong answer for every sample.
 
-Usage: python benchmarks/questbench_checks_per_second.py [--data-dir ../shared/data] [--repeat 3]
+Usage: python benchmarks/checks_per_second_questbench.py [--data-dir ../shared/data] [--repeat 3]
 Prints checks/s overall and per subset, and the share of gold answers that pass (must be 100%).
 """
 
