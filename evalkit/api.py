@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections import Counter
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 from evalkit.backends import make_backend, parse_model_spec
+from evalkit.backends.base import AsyncBackend
 from evalkit.backends.pool import Limits
 from evalkit.errors import EvalkitError
 from evalkit.jsonio import iter_jsonl
@@ -58,9 +60,9 @@ def run(packs: list[str] | None = None, model: str | None = None, *, out: Path |
     model = model or DEFAULT_MODEL
     task_args = dict(task_args or {})
     run_dir = RunDir(Path(out))
-    loaded, config = _prepare(packs, config, data_dir, task_args, limit)
     backend = make_backend(model, model_args, base_url=base_url, concurrency=concurrency, limits=limits)
-    backend.preload()
+    backend.preload()  # the SDK import overlaps pack loading
+    loaded, config = _prepare(packs, config, data_dir, task_args, limit)
     manifest = {
         **base_manifest(), "packs_requested": packs or [DEFAULT_PACK], "model": model, "backend": backend.info(),
         "generation": asdict(config), "epochs": epochs, "limit": limit, "seed": config.seed,
@@ -70,9 +72,13 @@ def run(packs: list[str] | None = None, model: str | None = None, *, out: Path |
     }
     _start_manifest(run_dir, manifest, resume)
     all_samples = [s for _, samples in loaded.values() for s in samples]
+    answered = threading.Event()
     options = RunnerOptions(epochs=epochs, max_errors=max_errors, think_tags=think_tags, use_cache=use_cache,
-                            progress=progress, price=price_for(*parse_model_spec(model)))
+                            progress=progress, price=price_for(*parse_model_spec(model)), answered=answered)
     aborted: RunAborted | None = None
+    if isinstance(backend, AsyncBackend):  # in-process engines need the CPU themselves
+        from evalkit.grading import prepare_in_background
+        prepare_in_background(all_samples, after=answered)
     try:
         generate(all_samples, backend, config, run_dir, options)
     except RunAborted as exc:

@@ -37,6 +37,7 @@ class RequestCache:
         env = os.environ.get("EVALKIT_REQUEST_CACHE_DIR")
         self.root = root or (Path(env) if env else cache_dir() / "requests")
         self.hits = 0
+        self._made: set[Path] = set()  # shard folders known to exist
 
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
@@ -57,7 +58,9 @@ class RequestCache:
             return
         path = self._path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in self._made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(path.parent)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_text(json.dumps({k: getattr(gen, k) for k in _STORED}, ensure_ascii=False), encoding="utf-8")
             os.replace(tmp, path)

@@ -55,10 +55,15 @@ class Checker:
         """Judge ``response``; must be pure (no I/O, no randomness)."""
         raise NotImplementedError
 
+    @classmethod
+    def prepare(cls) -> None:
+        """Load what ``check`` needs (a tokenizer, a model) ahead of grading; optional."""
+
 
 _C = TypeVar("_C", bound=type[Checker])
 _REGISTRY: dict[str, type[Checker]] = {}
 _LOADED = False
+_FAMILIES: set[str] = set()  # checker families whose modules are imported
 
 
 def register(checker_id: str) -> Callable[[_C], _C]:
@@ -85,6 +90,36 @@ def _load_verifiers() -> None:
     _LOADED = True
 
 
+def _load_family(family: str) -> None:
+    """Import the verifier modules of one checker family: ``verifiers/<family>.py``,
+    ``verifiers/<family>_*.py`` and every module of the package ``verifiers/<family>/``."""
+    if family in _FAMILIES:
+        return
+    _FAMILIES.add(family)
+    import evalkit.verifiers as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.name != family and not info.name.startswith(family + "_"):
+            continue
+        module = importlib.import_module(f"evalkit.verifiers.{info.name}")
+        if info.ispkg:
+            for sub in pkgutil.walk_packages(module.__path__, prefix=f"{module.__name__}."):
+                importlib.import_module(sub.name)
+
+
+def checker_class(checker_id: str) -> type[Checker] | None:
+    """The class registered as ``checker_id``, importing only its family's modules when they
+    define it (the id's first dotted part names the family), else every verifier module."""
+    cls = _REGISTRY.get(checker_id)
+    if cls is None and not _LOADED:
+        _load_family(checker_id.split(".", 1)[0])
+        cls = _REGISTRY.get(checker_id)
+        if cls is None:
+            _load_verifiers()
+            cls = _REGISTRY.get(checker_id)
+    return cls
+
+
 def registry() -> dict[str, type[Checker]]:
     """All registered checkers by id (imports every module under ``evalkit.verifiers`` once)."""
     _load_verifiers()
@@ -98,10 +133,9 @@ def _did_you_mean(name: str, choices: list[str]) -> str:
 
 def build_checker(checker_id: str, params: dict[str, Any]) -> Checker:
     """Instantiate checker ``checker_id`` with ``params``; unknown ids or params raise EvalkitError."""
-    reg = registry()
-    cls = reg.get(checker_id)
+    cls = checker_class(checker_id)
     if cls is None:
-        raise EvalkitError(f"unknown checker {checker_id!r}{_did_you_mean(checker_id, sorted(reg))}")
+        raise EvalkitError(f"unknown checker {checker_id!r}{_did_you_mean(checker_id, sorted(registry()))}")
     names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
     for key in params:
         if key not in names:

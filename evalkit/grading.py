@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from evalkit.checking import CheckContext, Checker, CheckResult, build_checker
+from evalkit.checking import CheckContext, Checker, CheckResult, build_checker, checker_class
 from evalkit.records import CheckRow, GenerationRow
 from evalkit.types import Sample
 
@@ -62,3 +63,25 @@ class Grader:
             if sample is not None:
                 rows.extend(self.grade(sample, gen))
         return rows
+
+
+def prepare_in_background(samples: Iterable[Sample], after: threading.Event | None = None) -> threading.Thread:
+    """Run ``prepare`` of every checker class the samples use on a daemon thread, once ``after``
+    is set (e.g. the first answer arrived: the first requests are out), so grading finds
+    tokenizers and models loaded; meant for the time an API backend waits on the network."""
+    ids = {c.checker for sample in samples for c in sample.constraints}
+
+    def prepare() -> None:
+        if after is not None:
+            after.wait()
+        for checker_id in sorted(ids):
+            cls = checker_class(checker_id)
+            try:
+                if cls is not None:
+                    cls.prepare()
+            except Exception:  # noqa: BLE001 - grading reports the checker's own error later
+                continue
+
+    thread = threading.Thread(target=prepare, name="evalkit-prepare-checkers", daemon=True)
+    thread.start()
+    return thread

@@ -344,11 +344,10 @@ def judge_phase(run_dir: RunDir, manifest: dict[str, Any], loaded: dict[str, tup
 
 
 def _has_judges(samples: Sequence[Sample]) -> bool:
-    from evalkit.checking import registry
+    from evalkit.checking import checker_class
 
-    reg = registry()
-    ids = {c.checker for s in samples for c in s.constraints}
-    return any(issubclass(reg[i], JudgeChecker) for i in ids if i in reg)
+    classes = (checker_class(i) for i in {c.checker for s in samples for c in s.constraints})
+    return any(cls is not None and issubclass(cls, JudgeChecker) for cls in classes)
 
 
 def grading_judgements(run_dir: RunDir) -> dict[tuple[str, str, int], dict[str, Judgement]]:

@@ -8,27 +8,31 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TimeElapsedColumn,
-)
-from rich.text import Text
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
-class _StatsColumn(ProgressColumn):
-    def __init__(self, bar: RunProgress) -> None:
-        super().__init__()
-        self.bar = bar
+def _progress(bar: RunProgress) -> Progress:
+    """The rich progress display (rich is imported only when a bar is shown)."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        Task,
+        TimeElapsedColumn,
+    )
+    from rich.text import Text
 
-    def render(self, task: Task) -> Text:
-        return Text(self.bar.line(), style="cyan")
+    class StatsColumn(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            return Text(bar.line(), style="cyan")
+
+    return Progress(BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), StatsColumn(),
+                    console=Console(stderr=True), transient=False)
 
 
 class RunProgress:
@@ -52,8 +56,7 @@ class RunProgress:
 
     def __enter__(self) -> RunProgress:
         if self.enabled and self.total:
-            self._progress = Progress(BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), _StatsColumn(self),
-                                      console=Console(stderr=True), transient=False)
+            self._progress = _progress(self)
             self._progress.start()
             self._task = self._progress.add_task("generating", total=self.total)
         return self

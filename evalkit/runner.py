@@ -9,6 +9,7 @@ a call. ``max_errors`` (a fraction of this call's requests) stops the backend cl
 from __future__ import annotations
 
 import sys
+import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class RunnerOptions:
     use_cache: bool = True
     progress: bool | None = None  # None: a live bar when stderr is a terminal
     price: Price | None = None
+    answered: threading.Event | None = None  # set when the first result arrives
 
 
 def split_thinking(text: str, tags: tuple[str, str] | None = THINK_TAGS) -> tuple[str, str | None, bool]:
@@ -120,6 +122,8 @@ def generate(samples: Sequence[Sample], backend: Backend, config: GenerationConf
 
     with RunProgress(len(requests), backend.stats, opts.progress) as bar:
         def on_result(request: GenerationRequest, gen: Generation) -> None:
+            if opts.answered is not None:
+                opts.answered.set()
             row = to_row(request, gen, opts.think_tags, opts.price)
             run_dir.append_generation(row)  # journal first: the cache is only an optimisation
             if cache is not None and not gen.cached:

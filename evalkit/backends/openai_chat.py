@@ -51,6 +51,18 @@ def from_openai(resp: Any) -> Generation:
     )
 
 
+def pooled_http_client(concurrency: int) -> Any:
+    """The SDK's default async HTTP client, keeping up to ``concurrency`` connections alive
+    (the SDK default keeps 100, so a run with more in flight would reconnect constantly)."""
+    import openai
+
+    limits = openai.DEFAULT_CONNECTION_LIMITS
+    pool = type(limits)(max_connections=max(limits.max_connections or 0, concurrency),
+                        max_keepalive_connections=max(limits.max_keepalive_connections or 0, concurrency),
+                        keepalive_expiry=limits.keepalive_expiry)
+    return openai.DefaultAsyncHttpxClient(limits=pool)
+
+
 class OpenAIBackend(AsyncBackend):
     name = "openai"
 
@@ -63,7 +75,8 @@ class OpenAIBackend(AsyncBackend):
         except ImportError:
             raise EvalkitError("the openai backend needs the 'api' extra: pip install 'evalkit-if[api]'") from None
         key = api_key(str(self.options.get("api_key_env", "OPENAI_API_KEY")), self.base_url, self.name)
-        return AsyncOpenAI(api_key=key, base_url=self.base_url, max_retries=0, timeout=self.limits.timeout_s + 5)
+        return AsyncOpenAI(api_key=key, base_url=self.base_url, max_retries=0, timeout=self.limits.timeout_s + 5,
+                           http_client=pooled_http_client(self.concurrency))
 
     def extra_body(self) -> dict[str, Any]:
         return {k: v for k, v in self.options.items() if k not in self.transport_options}

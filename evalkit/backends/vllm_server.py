@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from evalkit.backends.openai_chat import OpenAIBackend, from_openai, openai_body
+from evalkit.backends.openai_chat import OpenAIBackend, from_openai, openai_body, pooled_http_client
 from evalkit.errors import EvalkitError
 from evalkit.types import Generation, GenerationConfig, GenerationRequest
 
@@ -26,7 +26,8 @@ class VLLMServerBackend(OpenAIBackend):
             from openai import AsyncOpenAI
         except ImportError:
             raise EvalkitError("the vllm-server backend needs the 'api' extra: pip install 'evalkit-if[api]'") from None
-        return [[AsyncOpenAI(api_key="EMPTY", base_url=url, max_retries=0, timeout=self.limits.timeout_s + 5), 0]
+        return [[AsyncOpenAI(api_key="EMPTY", base_url=url, max_retries=0, timeout=self.limits.timeout_s + 5,
+                             http_client=pooled_http_client(self.concurrency)), 0]
                 for url in self.base_urls]
 
     async def aclose(self, client: Any) -> None:

@@ -163,3 +163,8 @@ class ContentPunctuation(MulDimIFChecker):
     """Ending punctuation of the response, its sentences, lines, table cells or bullet points."""
 
     rule = staticmethod(check_content_punctuation)
+
+    @classmethod
+    def prepare(cls) -> None:
+        """Load the Punkt sentence splitter (NLTK import and English model: a fraction of a second)."""
+        split_sentences("")

@@ -19,8 +19,6 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from zhconv import convert
-
 from evalkit.checking import register
 from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict, unparsed
 
@@ -71,9 +69,17 @@ def _parse(constraint: str) -> tuple[str, str] | None:
     return None
 
 
+def _convert(text: str, target: str) -> str:
+    """``zhconv.convert``, imported on first use (zhconv pulls in pkg_resources, slow to import)."""
+    from zhconv import convert
+
+    result: str = convert(text, target)
+    return result
+
+
 @lru_cache(maxsize=65536)
 def _changes(ch: str, target: str) -> bool:
-    return convert(ch, target) != ch
+    return _convert(ch, target) != ch
 
 
 def has_traditional(text: str) -> bool:
@@ -89,7 +95,7 @@ def has_simplified(text: str) -> bool:
 def _entirely(text: str, target: str) -> bool:
     if _ASCII_LETTER_RE.search(text):
         return False
-    return convert(text, target) == text
+    return _convert(text, target) == text
 
 
 def _run(test: str, phrase: str, response: str) -> tuple[bool, str]:
