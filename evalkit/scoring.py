@@ -4,10 +4,9 @@ Units are (sample, epoch). Only checks with ``status == "ok"`` count: a unit wit
 error is left out of the sample-level rates (and counted under ``counts``), a skipped check
 (no response, or a constraint strict mode could not interpret) is left out of its unit.
 
-Plain Python (no pandas: importing it cost more than scoring a run of thousands of checks). The
-figures are the ones the earlier pandas scorer gave, to the bit: groups keep pandas' order (first
-appearance; tables sorted by value), and the one mean over non-integral values is summed in
-numpy's pairwise order.
+Plain Python, no pandas (importing it costs more than scoring thousands of checks). Table rows
+are sorted by value; the one mean over non-integral values is summed in numpy's pairwise order,
+so every figure equals what numpy/pandas would compute, to the bit.
 """
 
 from __future__ import annotations
