@@ -63,6 +63,9 @@ def run(packs: list[str] | None = None, model: str | None = None, *, out: Path |
     backend = make_backend(model, model_args, base_url=base_url, concurrency=concurrency, limits=limits)
     backend.preload()  # the SDK import overlaps pack loading
     loaded, config = _prepare(packs, config, data_dir, task_args, limit)
+    backend.preflight()
+    from evalkit.judging import preflight_judges
+    preflight_judges(loaded, judge, judge_args)
     manifest = {
         **base_manifest(), "packs_requested": packs or [DEFAULT_PACK], "model": model, "backend": backend.info(),
         "generation": asdict(config), "epochs": epochs, "limit": limit, "seed": config.seed,

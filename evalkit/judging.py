@@ -343,6 +343,30 @@ def judge_phase(run_dir: RunDir, manifest: dict[str, Any], loaded: dict[str, tup
     judge_run(run_dir, loaded, task_args, judge, judge_args)
 
 
+def preflight_judges(loaded: dict[str, tuple[Any, list[Sample]]], judge: str | None,
+                     judge_args: dict[str, Any] | None) -> None:
+    """Before any generation: fail now if a judge the run will need cannot run (no API key…)."""
+    from evalkit.backends import make_backend
+    from evalkit.checking import checker_class
+
+    if judge == NO_JUDGE:
+        return
+    specs = set()
+    for _, samples in loaded.values():
+        for cid in {c.checker for s in samples for c in s.constraints}:
+            cls = checker_class(cid)
+            if cls is not None and issubclass(cls, JudgeChecker):
+                specs.add(judge or cls.judge_defaults.model)
+    args = dict(judge_args or {})
+    options = {k: v for k, v in args.items() if k not in PHASE_KEYS}
+    for spec in sorted(specs):
+        try:
+            make_backend(spec, options, base_url=args.get("base_url")).preflight()
+        except EvalkitError as exc:
+            raise EvalkitError(f"judge {spec} cannot run: {exc} (pass --judge BACKEND:MODEL, -J base_url=…, "
+                               f"or --judge none to skip judged constraints)") from None
+
+
 def _has_judges(samples: Sequence[Sample]) -> bool:
     from evalkit.checking import checker_class
 

@@ -116,3 +116,17 @@ def test_judge_none_skips(shared_data: Path, tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     checks = [json.loads(line) for line in (out / "checks.jsonl").read_text().splitlines()]
     assert {c["status"] for c in checks} == {"skipped"}
+
+
+def test_a_judge_that_cannot_run_fails_before_any_generation(tmp_path: Path, shared_data: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["run", "--pack", "cfbench", "--model", "mock:echo", "--limit", "2",
+                                       "--data-dir", str(shared_data), "--out", str(out)])
+    assert result.exit_code == 2
+    assert "judge openai:" in result.output and "OPENAI_API_KEY" in result.output and "--judge none" in result.output
+    assert not (out / "generations.jsonl").exists()  # nothing was generated and then left unjudged
+    ok = CliRunner().invoke(main, ["run", "--pack", "cfbench", "--model", "mock:echo", "--limit", "2",
+                                   "--data-dir", str(shared_data), "--out", str(out), "--judge", "none"])
+    assert ok.exit_code == 0, ok.output

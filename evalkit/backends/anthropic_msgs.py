@@ -66,6 +66,10 @@ class AnthropicBackend(AsyncBackend):
         key = api_key(str(self.options.get("api_key_env", "ANTHROPIC_API_KEY")), self.base_url, self.name)
         return AsyncAnthropic(api_key=key, base_url=self.base_url, max_retries=0, timeout=self.limits.timeout_s + 5)
 
+    def preflight(self) -> None:
+        """Fails when no API key is set and no ``--base-url`` is given."""
+        api_key(str(self.options.get("api_key_env", "ANTHROPIC_API_KEY")), self.base_url, self.name)
+
     async def call(self, client: Any, request: GenerationRequest, config: GenerationConfig) -> Generation:
         extra = {k: v for k, v in self.options.items() if k not in self.transport_options}
         body = anthropic_body(self.model, request, config, extra)

@@ -66,6 +66,10 @@ class Backend(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook, nothing to release by default
         """Release engines or connections (optional)."""
 
+    def preflight(self) -> None:  # noqa: B027 - backends that can tell early override it
+        """Raise EvalkitError now if this backend cannot run (missing API key, model file…),
+        without loading an engine or sending anything."""
+
 
 class AsyncBackend(Backend):
     """An API backend: ``call`` one request on an SDK client; the pool does the rest."""

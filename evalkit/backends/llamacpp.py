@@ -43,6 +43,12 @@ class LlamaCppBackend(Backend):
             raise EvalkitError(f"local model {self.model!r}: expected 'smollm2' or the path of a .gguf file")
         return path
 
+    def preflight(self) -> None:
+        """Fails when llama-cpp-python is missing or the model file cannot be found."""
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise EvalkitError("the local backend needs the 'local' extra: pip install 'evalkit-if[local]'")
+        self.model_path()
+
     def _load(self, seed: int | None) -> Any:
         try:
             from llama_cpp import Llama

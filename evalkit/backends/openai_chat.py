@@ -78,6 +78,10 @@ class OpenAIBackend(AsyncBackend):
         return AsyncOpenAI(api_key=key, base_url=self.base_url, max_retries=0, timeout=self.limits.timeout_s + 5,
                            http_client=pooled_http_client(self.concurrency))
 
+    def preflight(self) -> None:
+        """Fails when no API key is set and no ``--base-url`` points at a local server."""
+        api_key(str(self.options.get("api_key_env", "OPENAI_API_KEY")), self.base_url, self.name)
+
     def extra_body(self) -> dict[str, Any]:
         return {k: v for k, v in self.options.items() if k not in self.transport_options}
 
