@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -66,3 +67,19 @@ class RequestCache:
             os.replace(tmp, path)
         except OSError:
             return
+
+
+def serve_cached(requests: Sequence[GenerationRequest], cache: RequestCache | None,
+                 key: Callable[[GenerationRequest], str],
+                 on_result: Callable[[GenerationRequest, Generation], None]) -> list[GenerationRequest]:
+    """Hand every request the cache already answers to ``on_result``; return the ones that need a call."""
+    if cache is None:
+        return list(requests)
+    misses = []
+    for request in requests:
+        hit = cache.get(key(request))
+        if hit is None:
+            misses.append(request)
+        else:
+            on_result(request, hit)
+    return misses

@@ -237,7 +237,7 @@ def _send(spec: str, pending: list[_Pending], args: dict[str, Any], run_dir: Run
     """Send ``pending`` to judge ``spec``; re-judge rejected verdicts up to ``rejudge`` rounds."""
     from evalkit.backends import make_backend, parse_model_spec
     from evalkit.backends.pool import Limits
-    from evalkit.cache import RequestCache, request_key
+    from evalkit.cache import RequestCache, request_key, serve_cached
     from evalkit.pricing import price_for
 
     defaults = pending[0].checker.judge_defaults
@@ -265,13 +265,8 @@ def _send(spec: str, pending: list[_Pending], args: dict[str, Any], run_dir: Run
                 if gen.error is None and not p.checker.accepts(gen.text, p.ctx):
                     rejected.append(p)
 
-            misses = []
-            for p in todo:
-                hit = cache.get(request_key(backend.cache_identity(), config, p.request)) if cache and rnd == 0 else None
-                if hit is None:
-                    misses.append(p.request)
-                else:
-                    on_result(p.request, hit)
+            misses = serve_cached([p.request for p in todo], cache if rnd == 0 else None,
+                                  lambda r: request_key(backend.cache_identity(), config, r), on_result)
             backend.generate(misses, config, on_result)
             if not rejected:
                 break

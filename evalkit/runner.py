@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from evalkit.backends.base import Backend
-from evalkit.cache import RequestCache, request_key
+from evalkit.cache import RequestCache, request_key, serve_cached
 from evalkit.errors import EvalkitError
 from evalkit.pricing import Price
 from evalkit.progress import RunProgress
@@ -134,13 +134,7 @@ def generate(samples: Sequence[Sample], backend: Backend, config: GenerationConf
                 raise RunAborted(f"{counts['error']} of {len(requests)} requests failed (--max-errors "
                                  f"{opts.max_errors:g}); finished generations are kept in {run_dir.path}")
 
-        misses = []
-        for request in requests:
-            hit = cache.get(keys[_key(request)]) if cache is not None else None
-            if hit is None:
-                misses.append(request)
-            else:
-                on_result(request, hit)
+        misses = serve_cached(requests, cache, lambda r: keys[_key(r)], on_result)
         backend.generate(misses, config, on_result)
     if not bar.enabled and requests:
         print(f"generated {sum(counts.values())}/{len(requests)}: " + ", ".join(
