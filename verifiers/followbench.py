@@ -1,4 +1,6 @@
-"""FollowBench rule-based checkers (English), reproducing upstream ``rule_based_evaluation.py``.
+"""FollowBench rule-based checkers, reproducing upstream ``code/rule_based_evaluation.py``
+(English) and ``code_zh/rule_based_evaluation.py`` (Chinese: ``followbench.rule_zh`` and
+``followbench.format_rule_zh``, described in the Chinese section below).
 
 Each checker returns one boolean for a whole level (so hard = soft for these items):
 
@@ -272,3 +274,146 @@ class ExampleTemplate(Checker):
     def check(self, response: str, ctx: CheckContext) -> CheckResult:
         ok = template_regex(self.template, ctx.strict).fullmatch(response) is not None
         return CheckResult(ok, "response has the template's shape" if ok else "response does not have the template's shape")
+
+
+# ---------------------------------------------------------------- Chinese rules (upstream code_zh/)
+#
+# ``code_zh/rule_based_evaluation.py``: sentences split on ``。！？``; "words" are characters
+# (``len``); keywords are Chinese and searched as substrings (upstream compiles each word as a
+# regex; none holds a metacharacter, so this is the same); punctuation is ``string.punctuation``
+# plus ``，。：’“”`` (not ``！？；、‘`` — quirk kept); "Arabic numerals" means any
+# ``str.isnumeric`` character, so Chinese numerals such as 一, 十, 万 count too (quirk kept);
+# gsm_8k takes the last ``<digits>美元``; format rules exist for example id 22 only.
+
+ZH_PUNCTUATION = string.punctuation + "，。：’“”"
+
+
+def zh_sentences(text: str) -> list[str]:
+    """Upstream's Chinese sentences: non-empty pieces between ``。``, ``！`` and ``？``."""
+    return [s for s in re.split(r"[。！？]", text) if s]
+
+
+def zh_count_sentences(text: str) -> int:
+    """Number of upstream Chinese sentences."""
+    return len(zh_sentences(text))
+
+
+def zh_chars_less(text: str, num: int) -> bool:
+    """Every Chinese sentence has fewer than ``num`` characters."""
+    return all(len(s) < num for s in zh_sentences(text))
+
+
+def zh_chars_more(text: str, num: int) -> bool:
+    """Every Chinese sentence has more than ``num`` characters."""
+    return all(len(s) > num for s in zh_sentences(text))
+
+
+def zh_nth_sentence_has(text: str, num: int, word: str) -> bool:
+    """Chinese sentence ``num`` (1-based) exists and contains ``word`` as a substring."""
+    found = zh_sentences(text)
+    return len(found) >= num and word in found[num - 1]
+
+
+def zh_punctuation_count(text: str) -> int:
+    """Characters of ``text`` in upstream's Chinese punctuation set."""
+    return sum(1 for ch in text if ch in ZH_PUNCTUATION)
+
+
+def has_numeric(text: str) -> bool:
+    """Upstream ``contains_arabic_numerals``: any ``str.isnumeric`` character (一 and 万 too)."""
+    return any(ch.isnumeric() for ch in text)
+
+
+ZH_SUMMARY_RULES: dict[str, tuple[Rule, ...]] = {
+    "cnn_dailymail": (
+        lambda g: zh_count_sentences(g) == 3,
+        lambda g: zh_chars_less(g, 15),
+        lambda g: zh_nth_sentence_has(g, 1, "波特") and zh_nth_sentence_has(g, 2, "演员")
+        and zh_nth_sentence_has(g, 3, "电影"),
+        lambda g: not zh_nth_sentence_has(g, 2, "奢侈"),
+        lambda g: zh_nth_sentence_has(g, 3, "了"),
+    ),
+    "xsum": (
+        lambda g: zh_count_sentences(g) == 1,
+        lambda g: len(g) < 20,
+        lambda g: "牛顿斯图尔特" not in g,
+        lambda g: "在" in g,
+        lambda g: "操作" in g,
+    ),
+    "samsum": (
+        lambda g: zh_count_sentences(g) == 1,
+        lambda g: len(g) < 15,
+        lambda g: "琐碎的" in g,
+        lambda g: "拖沓的" not in g,
+        lambda g: zh_punctuation_count(g) == 1,
+    ),
+    "gigaword": (
+        lambda g: len(g) == 8,
+        lambda g: zh_punctuation_count(g) == 0,
+        lambda g: not has_numeric(g),
+        lambda g: "公交车" not in g,
+        lambda g: "在" in g,
+    ),
+    "arxiv": (
+        lambda g: zh_count_sentences(g) == 1,
+        lambda g: len(g) <= 20,
+        lambda g: g[:2] == "我们",
+        lambda g: "激活" in g,
+        lambda g: "transformer" not in g,
+    ),
+}
+ZH_TARGET_RULES: dict[str, Callable[[str, str], bool]] = {
+    **TARGET_RULES, "gsm_8k": lambda g, t: _last(r"\d+美元", g, t)}
+
+
+def zh_rule_passes(source: str, level: int, target: str, response: str) -> bool:
+    """Upstream ``code_zh`` verdict for a rule-checked ``source`` at ``level`` (1..5)."""
+    if source in ZH_SUMMARY_RULES:
+        return all(rule(response) for rule in ZH_SUMMARY_RULES[source][:level])
+    return ZH_TARGET_RULES[source](response, target)
+
+
+@register("followbench.rule_zh")
+@dataclass(frozen=True)
+class SourceRuleZh(SourceRule):
+    """Passes when the response satisfies upstream's Chinese rule for ``source`` at ``level``
+    (``code_zh``; see the Chinese rules section of this module)."""
+
+    def check(self, response: str, ctx: CheckContext) -> CheckResult:
+        ok = zh_rule_passes(self.source, self.level, self.target, response)
+        return CheckResult(ok, f"{self.source} level {self.level} rule (zh) {'met' if ok else 'not met'}")
+
+
+def format22_zh(g: str, level: int) -> bool:
+    """Chinese format example 22: 3 paragraphs (4 at level 5) of < 3 Chinese sentences each (the
+    first three), sentences > 20 characters, numbered paragraphs, ending with "这些是建议" —
+    the first ``level`` rules."""
+    parts = g.split("\n\n")
+    n = 4 if level == 5 else 3
+    checks: tuple[Callable[[], bool], ...] = (
+        lambda: len(parts) == n,
+        lambda: all(zh_count_sentences(p) < 3 for p in parts[:3]),
+        lambda: zh_chars_more(g, 20),
+        lambda: paragraphs_numbered(g),
+        lambda: g[-len("这些是建议"):] == "这些是建议",
+    )
+    return all(c() for c in checks[:level])
+
+
+@register("followbench.format_rule_zh")
+@dataclass(frozen=True)
+class FormatRuleZh(Checker):
+    """Passes when the response meets the first ``level`` rules of Chinese format example
+    ``example_id`` (22 only, as upstream ``code_zh``; see :func:`format22_zh`)."""
+
+    example_id: int
+    level: int
+
+    def __post_init__(self) -> None:
+        if self.example_id != 22:
+            raise ValueError(f"Chinese format rules exist for example id 22 only, not {self.example_id}")
+        _check_level(self.level)
+
+    def check(self, response: str, ctx: CheckContext) -> CheckResult:
+        ok = format22_zh(response, self.level)
+        return CheckResult(ok, f"format example 22 level {self.level} rules (zh) {'met' if ok else 'not met'}")

@@ -13,6 +13,9 @@ elements each ``'YES'`` (1) or one of ``'NO'``, ``'PARTIAL'``, ``'MAYBE'``, ``'U
 ``'N/A'`` (0). Anything else is unparseable: an error row holding the raw text, whose details
 carry upstream's ``hard = soft = -1`` (``compat`` pack metrics sum it as upstream does; ``strict``
 re-asks the judge, then leaves it out of the rates and counts it).
+
+``followbench.judge_zh`` is the Chinese variant (``code_zh/``): Chinese prompt, its own parser,
+default judge ``gpt-4`` (see the Chinese section below).
 """
 
 from __future__ import annotations
@@ -119,12 +122,16 @@ class AddedConstraint(JudgeChecker):
         ref = self._ref(ctx)
         return JudgeCall(GROUP, ({"role": "user", "content": judge_prompt(ref["kind"], list(ref["evolution"]), response)},))
 
+    def parse(self, text: str) -> list[bool]:
+        """The parsed verdicts for this instruction's level (:func:`parse_judgement`)."""
+        return parse_judgement(text, self.level)
+
     def accepts(self, text: str, ctx: CheckContext) -> bool:
         """compat never re-asks (upstream makes one call); strict re-asks unparseable verdicts."""
         if not ctx.strict:
             return True
         try:
-            parse_judgement(text, self.level)
+            self.parse(text)
         except VerdictError:
             return False
         return True
@@ -132,7 +139,7 @@ class AddedConstraint(JudgeChecker):
     def parse_verdict(self, text: str, response: str, ctx: CheckContext) -> CheckResult:
         """Element ``index`` of the parsed list; details: hard (all YES) and soft (share YES)."""
         try:
-            verdicts = parse_judgement(text, self.level)
+            verdicts = self.parse(text)
         except VerdictError as exc:
             raise _unparsed(exc, ctx.mode) from None
         hard = int(all(verdicts))
@@ -140,3 +147,100 @@ class AddedConstraint(JudgeChecker):
         ok = verdicts[self.index]
         return CheckResult(ok, f"constraint {self.index + 1} of {self.level}: {'YES' if ok else 'not YES'}",
                            details={"hard": hard, "soft": soft, "mode": ctx.mode})
+
+
+# ---------------------------------------------------------------- Chinese judging (upstream code_zh/)
+#
+# ``code_zh/llm_eval.py`` judges with ``gpt-4`` (temperature 0, max_tokens 1024); the prompts are
+# Chinese (below). The parser differs from the English one: curly quotes “ ” become ``"``; the
+# text is stripped of backticks, then spaces, then newlines, and the last line of spaces; a
+# level > 1 list without any quote has its bare ``YES`` / ``NO`` quoted before it is read; a list
+# may be longer than k (only its first k elements count); the zero set is ``NO``, ``PARTIAL``,
+# ``PARTIALLY``, ``MAYBE``, ``UNKNOWN`` (no ``N/A``). Unparseable ⇒ -1 as in English.
+
+JUDGE_ZH = JudgeDefaults(model="openai:gpt-4", temperature=0.0, max_tokens=1024, rejudge=3)
+ZERO_ZH = frozenset({"NO", "PARTIAL", "PARTIALLY", "MAYBE", "UNKNOWN"})
+KINDS_ZH = {
+    "content": "内容约束",
+    "situation": "情景约束（描述特定情况/背景的信息）",
+    "style": "风格约束",
+    "format": "格式约束",
+    "mixed": "约束",
+}
+
+
+def judge_prompt_zh(kind: str, evolution: list[str], answer: str) -> str:
+    """Upstream ``code_zh`` ``{kind}_evaluation_prompt``: ``evolution`` is [level 0, …, level k]."""
+    what = KINDS_ZH[kind]
+    k = len(evolution) - 1
+    head = "#初始指令#\n" + evolution[0] + "\n\n" + "#初始指令 + 1个约束#\n" + evolution[1] + "\n\n"
+    if k == 1:
+        return (f"给定一个初始指令，我们添加一个{what}，获得了有1个附加约束的最终指令。\n\n" + head
+                + "#初始指令 + 1个约束的答案#\n" + answer + "\n\n"
+                "#系统#\n1) 请识别出添加的1个约束。\n2) 请判断#初始指令 + 1个约束的答案#是否满足了添加的1个约束。\n"
+                "3) 在最后一行，只输出一个包含1个元素（“YES”或“NO”）的Python列表，表明答案是否满足添加的一个约束。")
+    middle = "".join(f"#初始指令 + {i}个约束#\n" + evolution[i] + "\n\n" for i in range(2, k + 1))
+    return (f"给定一个初始指令，我们每次添加一个{what}，获得了有{k}个附加约束的最终指令。\n\n" + head + middle
+            + f"#初始指令 + {k}个约束的答案#\n" + answer + "\n\n"
+            + f"#系统#\n1) 请识别出添加的{k}个约束。\n2) 对于添加的{k}个约束, 请判断#初始指令 + {k}个约束的答案#"
+            f"是否满足了每个约束。\n3) 在最后一行，只输出一个包含{k}个元素（“YES”或“NO”）的Python列表，"
+            "表明答案是否满足添加的每一个约束。")
+
+
+def _zh_last_line(text: str) -> str:
+    text = text.replace("“", '"').replace("”", '"')
+    return text.strip("`").strip(" ").strip("\n").split("\n")[-1].strip(" ")
+
+
+def parse_judgement_zh(text: str, level: int) -> list[bool]:
+    """Per added constraint, whether the judge said ``'YES'``, by upstream ``code_zh``'s parser
+    (see above); VerdictError when it would return (-1, -1)."""
+    last = _zh_last_line(text)
+    if level == 1:
+        if "YES" in last:
+            return [True]
+        if "NO" in last:
+            return [False]
+        raise VerdictError("level 1: neither 'YES' nor 'NO' in the last line")
+    found = re.search(r"\[.*\]", last)
+    if found is None:
+        raise VerdictError("no [...] list in the last line")
+    literal = found.group()
+    if '"' not in literal and "'" not in literal:
+        literal = literal.replace("YES", "'YES'").replace("NO", "'NO'")
+    try:
+        items = ast.literal_eval(literal)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError) as exc:
+        raise VerdictError(f"list is not a Python literal: {type(exc).__name__}") from None
+    if not isinstance(items, list | tuple) or len(items) < level:
+        size = len(items) if isinstance(items, list | tuple) else "not a list"
+        raise VerdictError(f"expected a list of at least {level} elements, got {size}")
+    out = []
+    for item in items[:level]:
+        if item == "YES":
+            out.append(True)
+        elif isinstance(item, str) and item in ZERO_ZH:
+            out.append(False)
+        else:
+            raise VerdictError(f"invalid element {item!r} in the list")
+    return out
+
+
+@register("followbench.judge_zh")
+@dataclass(frozen=True)
+class AddedConstraintZh(AddedConstraint):
+    """Passes when the judge (default ``gpt-4``, as upstream ``code_zh``) said ``'YES'`` for
+    added constraint ``index`` of a level ``level`` Chinese instruction: Chinese prompt, Chinese
+    parser; otherwise as ``followbench.judge``."""
+
+    judge_defaults = JUDGE_ZH
+
+    def judge_call(self, response: str, ctx: CheckContext) -> JudgeCall:
+        """The upstream Chinese judge prompt for this instruction (one per sample)."""
+        ref = self._ref(ctx)
+        return JudgeCall(GROUP, ({"role": "user", "content": judge_prompt_zh(ref["kind"], list(ref["evolution"]),
+                                                                             response)},))
+
+    def parse(self, text: str) -> list[bool]:
+        """The Chinese parser's verdicts for this instruction's level."""
+        return parse_judgement_zh(text, self.level)

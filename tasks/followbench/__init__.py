@@ -1,8 +1,10 @@
-"""FollowBench (English): 820 multi-level instructions, rule-checked or LLM-judged, HSR/SSR/CSL.
+"""FollowBench: 820 English (``-T lang=en``, default) or 790 Chinese (``-T lang=zh``) multi-level
+instructions, rule-checked or LLM-judged, HSR/SSR/CSL.
 
 Six files (content, situation, style, format, example, mixed); a group is a run of rows with the
 same ``example_id`` in one file, level 0 (the initial instruction, not evaluated) up to level 5,
-each level adding one constraint. Sample id: ``<file category>/<example_id>/<level>``.
+each level adding one constraint. Sample id: ``<file category>/<example_id>/<level>``, prefixed
+``zh/`` for Chinese.
 
 Checked by rule (``verifiers.followbench``): the 13 upstream rule sources, format rows with
 example id 22 or 30, and the whole example category — one check per instruction. Every other
@@ -10,21 +12,26 @@ instruction is judged (``verifiers.followbench_judge``): one judge call per inst
 check per added constraint. Metrics in ``tasks.followbench.metrics``. Modes: ``compat``
 (upstream, quirks kept) and ``strict`` (DOTALL example templates; unparseable verdicts
 re-asked, then left out of the rates).
+
+Chinese (upstream ``code_zh/`` on ``data_zh/``): the same 13 rule sources with the Chinese rules
+(``followbench.rule_zh``), format example id 22 only (``followbench.format_rule_zh``; id 30 is
+judged), the example category as in English, everything else judged with the Chinese prompt and
+parser (``followbench.judge_zh``, default judge ``gpt-4``): 330 rule-checked + 460 judged.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from evalkit.datafiles import DataFile
-from evalkit.errors import DataError
+from evalkit.datafiles import DataFile, locate, sha256_of
+from evalkit.errors import DataError, EvalkitError
 from evalkit.jsonio import iter_jsonl, read_json_records
-from evalkit.packs import TaskPack
+from evalkit.packs import TaskPack, validate_samples
 from evalkit.records import CheckRow
 from evalkit.tasks.followbench import metrics
 from evalkit.types import Constraint, Sample
@@ -42,6 +49,22 @@ SHA256 = {
 FILES = {cat: DataFile(path=f"data/{cat}_constraints.json", sha256=sha,
                        url=f"https://raw.githubusercontent.com/YJiangcm/FollowBench/{COMMIT}/data/{cat}_constraints.json")
          for cat, sha in SHA256.items()}
+SHA256_ZH = {
+    "content": "f0baaee245a24fe3f38e4e7bd18c44700f67557397989c46c58ab4482d46f28f",
+    "situation": "2bb26ae2df58d63ccfd2b512adb0c66c33f1fe5c8a1368c3c0bc9aff5d87689c",
+    "style": "7e9ee17fa2520c8187438fc0a66e63bc6831bf4e51c2ee6429b46b0bfdec6a27",
+    "format": "65400edb71326ad8e69474701ab14252c4d3d2e9b8b49643716d897967d6636e",
+    "example": "33a0f6f2b72b530de42907fbdde6947b70c7676ee6e78a9078ecd63bca97c437",
+    "mixed": "5495223e7f93d0fccc2b63ffd951b07825b1b7c82b4a009d99efae56b312dd53",
+}
+FILES_ZH = {cat: DataFile(path=f"data_zh/{cat}_constraints.json", sha256=sha,
+                          url=f"https://raw.githubusercontent.com/YJiangcm/FollowBench/{COMMIT}/data_zh/{cat}_constraints.json")
+            for cat, sha in SHA256_ZH.items()}
+LANG_FILES: dict[str, dict[str, DataFile]] = {"en": FILES, "zh": FILES_ZH}
+# upstream ``code/`` vs ``code_zh/``: format example ids checked by rule, and the checker ids
+FORMAT_RULE_IDS = {"en": (22, 30), "zh": (22,)}
+CHECKERS = {"en": ("followbench.rule", "followbench.format_rule", "followbench.judge"),
+            "zh": ("followbench.rule_zh", "followbench.format_rule_zh", "followbench.judge_zh")}
 
 
 class RawRow(BaseModel):
@@ -57,21 +80,25 @@ class RawRow(BaseModel):
     answer: str | None = None
 
 
-def constraints_for(kind: str, row: RawRow) -> tuple[tuple[Constraint, ...], str]:
-    """The row's constraints and method (``rule`` / ``judge``), chosen as upstream does."""
+def constraints_for(kind: str, row: RawRow, lang: str = "en") -> tuple[tuple[Constraint, ...], str]:
+    """The row's constraints and method (``rule`` / ``judge``), chosen as upstream does for
+    ``lang`` (``code/`` for en, ``code_zh/`` for zh)."""
+    rule, format_rule, judge = CHECKERS[lang]
     if kind == "example":
         return (Constraint("followbench.example_template", {"template": row.target}),), "rule"
     if row.source in RULE_SOURCES:
-        return (Constraint("followbench.rule", {"source": row.source, "level": row.level, "target": row.target}),), "rule"
-    if row.category == "format" and row.example_id in (22, 30):
-        return (Constraint("followbench.format_rule", {"example_id": row.example_id, "level": row.level}),), "rule"
-    return tuple(Constraint("followbench.judge", {"index": i, "level": row.level}, {"added": str(i + 1)})
+        return (Constraint(rule, {"source": row.source, "level": row.level, "target": row.target}),), "rule"
+    if row.category == "format" and row.example_id in FORMAT_RULE_IDS[lang]:
+        return (Constraint(format_rule, {"example_id": row.example_id, "level": row.level}),), "rule"
+    return tuple(Constraint(judge, {"index": i, "level": row.level}, {"added": str(i + 1)})
                  for i in range(row.level)), "judge"
 
 
-def file_samples(kind: str, rows: list[RawRow], pack: str = "followbench") -> list[Sample]:
+def file_samples(kind: str, rows: list[RawRow], pack: str = "followbench", lang: str = "en") -> list[Sample]:
     """Samples of one file: level > 0 rows; the evolution path of a row is upstream's — the
-    instructions of the run of consecutive rows with its ``example_id``, up to itself."""
+    instructions of the run of consecutive rows with its ``example_id``, up to itself. Ids of
+    Chinese samples start with ``zh/``."""
+    prefix = "" if lang == "en" else f"{lang}/"
     out: list[Sample] = []
     evolution: list[str] = []
     previous: int | None = None
@@ -80,9 +107,9 @@ def file_samples(kind: str, rows: list[RawRow], pack: str = "followbench") -> li
         previous = row.example_id
         if row.level <= 0:
             continue
-        constraints, method = constraints_for(kind, row)
+        constraints, method = constraints_for(kind, row, lang)
         out.append(Sample(
-            id=f"{kind}/{row.example_id}/{row.level}", pack=pack,
+            id=f"{prefix}{kind}/{row.example_id}/{row.level}", pack=pack,
             messages=({"role": "user", "content": row.instruction},), constraints=constraints,
             reference={"kind": kind, "evolution": evolution, "target": row.target},
             meta={"category": kind, "level": row.level, "example_id": row.example_id, "source": row.source,
@@ -98,9 +125,11 @@ def read_rows(path: Path) -> list[RawRow]:
 class FollowBench(TaskPack):
     name = "followbench"
     version = "6278f4c"
-    description = "FollowBench (English): 820 instructions, levels 1–5, 350 rule-checked + 470 LLM-judged; HSR/SSR/CSL"
+    description = ("FollowBench: English 820 instructions, levels 1–5, 350 rule-checked + 470 LLM-judged "
+                   "(-T lang=zh: Chinese 790, 330 + 460); HSR/SSR/CSL")
     license = "Apache-2.0 (repo); instructions from many public datasets, each with its own terms"
-    source = f"github.com/YJiangcm/FollowBench @ {COMMIT[:7]} (data/*_constraints.json); HF YuxinJiang/FollowBench"
+    source = (f"github.com/YJiangcm/FollowBench @ {COMMIT[:7]} (data/*_constraints.json, data_zh/ with lang=zh); "
+              "HF YuxinJiang/FollowBench")
     data_files = tuple(FILES.values())
     modes = ("compat", "strict")
     sample_tables = ("category", "level", "method")
@@ -108,18 +137,52 @@ class FollowBench(TaskPack):
     headline = "HSR"
     default_max_tokens = 2048
 
-    def load_samples(self, paths: dict[str, Path], options: dict[str, str]) -> list[Sample]:
-        """Every level > 0 instruction of the six English files, file by file in upstream order."""
+    def __init__(self) -> None:
+        self._lang = "en"  # of the last load: which files data_hashes reports
+
+    def check_options(self, options: dict[str, str]) -> None:
+        """Accept ``mode`` (compat/strict) and ``lang`` (en/zh)."""
+        for key in options:
+            if key not in ("mode", "lang"):
+                raise EvalkitError(f"pack {self.name!r} has no option {key!r} (known: mode, lang)")
+        mode, lang = self.mode(options), options.get("lang", "en")
+        if mode not in self.modes:
+            raise EvalkitError(f"pack {self.name!r} has no mode {mode!r} (modes: {', '.join(self.modes)})")
+        if lang not in LANG_FILES:
+            raise EvalkitError(f"pack {self.name!r}: lang must be one of {', '.join(LANG_FILES)}, not {lang!r}")
+
+    def load(self, data_dir: Path | None = None, options: dict[str, str] | None = None) -> list[Sample]:
+        """As :meth:`TaskPack.load`, locating only the files of ``-T lang`` (``data/`` for en,
+        ``data_zh/`` for zh)."""
+        options = dict(options or {})
+        self.check_options(options)
+        self._lang = options.get("lang", "en")
+        paths = {f.path: locate(self.name, f, data_dir) for f in LANG_FILES[self._lang].values()}
+        samples = self.load_samples(paths, options)
+        validate_samples(samples)
+        return samples
+
+    def data_hashes(self, data_dir: Path | None = None) -> dict[str, str]:
+        """sha256 of each data file of the language last loaded (English before any load)."""
+        return {f.path: sha256_of(locate(self.name, f, data_dir)) for f in LANG_FILES[self._lang].values()}
+
+    def load_samples(self, paths: Mapping[str, Path], options: dict[str, str]) -> list[Sample]:
+        """Every level > 0 instruction of the six files of ``lang``, file by file in upstream order."""
+        lang = options.get("lang", "en")
         samples: list[Sample] = []
-        for kind, file in FILES.items():
-            samples.extend(file_samples(kind, read_rows(paths[file.path]), self.name))
+        for kind, file in LANG_FILES[lang].items():
+            samples.extend(file_samples(kind, read_rows(paths[file.path]), self.name, lang))
         return samples
 
     def parse_responses(self, path: Path, samples: Sequence[Sample]) -> list[tuple[str, str]] | None:
         """Upstream ``api_output`` JSONL (``{"prompt": instruction, "choices": [{"message":
-        {"content": …}}]}``), matched by exact instruction text as upstream (first sample wins)."""
+        {"content": …}}]}``; ``code_zh`` names the key ``prompt_new``), matched by exact
+        instruction text as upstream (first sample wins)."""
         first = _first_object(path)
-        if first is None or "prompt" not in first or "choices" not in first:
+        if first is None or "choices" not in first:
+            return None
+        key = "prompt" if "prompt" in first else "prompt_new"
+        if key not in first:
             return None
         by_text: dict[str, str] = {}
         for s in samples:
@@ -130,7 +193,7 @@ class FollowBench(TaskPack):
                 text = obj["choices"][0]["message"]["content"]
             except (KeyError, IndexError, TypeError):
                 raise DataError(f"{path} line {lineno}: expected choices[0].message.content") from None
-            sid = by_text.get(str(obj.get("prompt")))
+            sid = by_text.get(str(obj.get(key)))
             if sid is not None:
                 pairs.append((sid, str(text)))
         return pairs
