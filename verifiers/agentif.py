@@ -1,13 +1,17 @@
 """AgentIF constraints: evaluation chains of code, LLM and conditional (gate) steps, as upstream.
 
 A constraint's ``evaluation`` is a list of steps walked with a working value ``w`` (initially the
-response, cut after the first ``</think>``):
+response, cut after the first ``</think>`` and then stripped; a text without the tag is kept as is
+in ``compat``, as upstream):
 
 - ``llm_conditional_check`` (gate): the judge sees the step's prompt filled with ``w``; ``"YES"``
   in its reply continues, anything else makes the constraint not applicable (score None);
-- ``llm``: ``w`` becomes the judge's reply (after ``</think>``); an empty reply stops (None);
-- ``code``: ``w`` becomes ``check_following(w)`` run in :mod:`evalkit.sandbox`; an empty ``w``
-  or a failing snippet gives None (the walk goes on, as upstream).
+- ``llm``: ``w`` becomes the judge's reply (after ``</think>`` and stripped when the tag is
+  there; in ``compat`` a reply without the tag is passed on unstripped, as upstream, so a
+  ``[llm, code]`` chain's code sees its surrounding whitespace); an empty reply stops (None);
+- ``code``: ``w`` becomes ``check_following(w)`` run in :mod:`evalkit.sandbox` (isolated, or
+  refused — see the pack's ``unsafe_dataset_code`` option); an empty ``w`` or a failing snippet
+  gives None (the walk goes on, as upstream) and the snippet's error is kept as the reason.
 
 The final ``w``: a string scores True if it contains ``"YES"``, else False if it contains
 ``"NO"``, else None (an unparseable verdict: an error row here); anything else is kept as is.
@@ -18,6 +22,11 @@ judge call fails (that constraint and all later ones of the instance stay unscor
 visible to it; ``json``/``os``/``re`` are, from the evaluator's globals). ``strict`` normalises
 the missing-``def`` defect, reads verdicts as an exact last-line ``YES``/``NO`` and uses one
 namespace.
+
+A judge reply whose ``content`` is ``null`` reaches evalkit as an empty text (its backends do not
+tell them apart), so a null gate reply reads as "not applicable" like upstream's empty reply,
+where upstream's ``llm_checker`` returns None and the instance's later constraints stay unscored;
+a judge call that *failed* is treated as upstream's None (see ``compat`` above).
 """
 
 from __future__ import annotations
@@ -41,6 +50,14 @@ _MISSING_DEF = re.compile(r"^(\s*)check_following\s*\(", re.MULTILINE)
 def after_think(text: str) -> str:
     """Upstream's ``split("</think>")[1]`` when the tag is present (text after the first tag)."""
     return text.split("</think>")[1] if "</think>" in text else text
+
+
+def upstream_text(text: str, strict: bool) -> str:
+    """The text a step works on: after the first ``</think>`` and stripped when the tag is
+    present; without it, upstream (``compat``) keeps the text unstripped, ``strict`` strips."""
+    if "</think>" in text or strict:
+        return after_think(text).strip()
+    return text
 
 
 def fill_prompt(prompt: str, w: str) -> str:
@@ -68,11 +85,13 @@ def normalise_code(source: str) -> str:
 
 
 @lru_cache(maxsize=4096)
-def run_code(source: str, w: str, strict: bool) -> tuple[Any, str | None]:
-    """(value, error) of ``check_following(w)`` in the sandbox (cached: chains are re-walked)."""
+def run_code(source: str, w: str, strict: bool, unisolated: bool = False) -> tuple[Any, str | None]:
+    """(value, error) of ``check_following(w)`` in the sandbox (cached: chains are re-walked);
+    ``unisolated``: the user allowed dataset code without an isolation layer."""
     code = normalise_code(source) if strict else source
-    res = run_function(code, "check_following", [w], LIMITS, prelude=PRELUDE, split_namespace=not strict)
-    return (res.value, None) if res.ok else (None, res.error)
+    res = run_function(code, "check_following", [w], LIMITS, prelude=PRELUDE, split_namespace=not strict,
+                       allow_unisolated=unisolated)
+    return (res.value, None) if res.ok else (None, res.error or "unknown sandbox failure")
 
 
 @dataclass(frozen=True)
@@ -111,7 +130,7 @@ def _judge_step(step: dict[str, Any], group: str, w: Any, judged: dict[str, Judg
         return "need", fill_prompt(step["exec"], w)
     if found.error is not None:
         return "stop", _Done(None, "eval_error", f"judge call failed: {found.error}")
-    reply = after_think(found.text).strip()
+    reply = upstream_text(found.text, strict)
     if step["type"] == "llm_conditional_check":
         ok = verdict(reply, True) is True if strict else "YES" in reply
         return ("go", w) if ok else ("stop", _Done(None, "not_applicable", "condition not met (gate)", reply))
@@ -130,14 +149,17 @@ def walk(response: str, ctx: CheckContext, index: int) -> _Need | _Done:
         return _Done(me.get("score"), "prescored", "score already in the data (upstream skips it)")
     if not strict and _gate_crashed(constraints, index, judged):
         return _Done(None, "unscored", "a gate's judge call failed earlier in this instance (upstream crash)")
-    w: Any = after_think(response).strip()
-    raw = None
+    w: Any = upstream_text(response, strict)
+    raw, failure = None, "a step failed"
+    unisolated = bool(ctx.reference.get("unsafe_dataset_code"))
     for k, step in enumerate(me["steps"]):
         if step["type"] == "code":
             if not w:
-                w = None
+                w, failure = None, f"step {k} (code): empty input"
                 continue
-            w, error = run_code(step["exec"], w, strict) if isinstance(w, str) else (None, "non-text input")
+            w, error = run_code(step["exec"], w, strict, unisolated) if isinstance(w, str) else (None, "non-text input")
+            if error is not None:
+                failure = f"step {k} (code): {error}"
             continue
         what, value = _judge_step(step, f"c{index}.s{k}", w, judged, strict)
         if what == "need":
@@ -149,7 +171,7 @@ def walk(response: str, ctx: CheckContext, index: int) -> _Need | _Done:
         score = verdict(w, strict)
         return _Done(score, "scored" if score is not None else "unparseable", "final text", w)
     return _Done(w, "scored" if w is not None else "eval_error", "code step result" if w is not None else
-                 "a step failed (None)", raw)
+                 failure, raw)
 
 
 @register("agentif.constraint")

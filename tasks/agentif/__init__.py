@@ -3,8 +3,12 @@ by code, LLM-judge and hybrid chains, some conditional (``verifiers.agentif``).
 
 Data: ``eval.json`` (GitHub ``data/eval.json`` layout or the HF ``THU-KEG/AgentIF`` layout), read
 from ``--data-dir``/``agentif/`` or downloaded from GitHub at the pinned commit. The data licence
-is unclear (treated as CC BY-NC 4.0): it is never shipped. Dataset code runs only in
-:mod:`evalkit.sandbox`. Metrics: CSR (pooled over scored constraints) and ISR (instances whose
+is unclear (treated as CC BY-NC 4.0): it is never shipped. The file is pinned by its git blob id
+(``git hash-object eval.json``); a copy that differs is used with a warning naming both hashes.
+
+Dataset code (``check_following`` snippets) runs only in :mod:`evalkit.sandbox`, under
+bubblewrap. Where no isolation layer works the pack refuses to load unless ``-T
+unsafe_dataset_code=allow`` (the snippets then run with resource limits only). Metrics: CSR (pooled over scored constraints) and ISR (instances whose
 scored constraints all pass), per constraint dimension (vanilla / condition / example) and type
 (formatting / semantic / tool; a list-typed constraint counts in each).
 """
@@ -12,20 +16,23 @@ scored constraints all pass), per constraint dimension (vanilla / condition / ex
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from evalkit.datafiles import DataFile
-from evalkit.errors import DataError
+from evalkit.errors import DataError, EvalkitError
 from evalkit.jsonio import read_json, read_json_records
 from evalkit.packs import TaskPack
 from evalkit.records import CheckRow
 from evalkit.types import Constraint, Sample
 
-DATA = DataFile(  # sha256 not pinned yet: the file was not reachable when the pack was written
+DATA = DataFile(  # pinned by git blob id below (the sha256 is recorded in each run's manifest)
     path="eval.json",
     url="https://raw.githubusercontent.com/THU-KEG/AgentIF/e00af1b61ff2c5ae2e9dc7ce03a08304ddf5ce40/data/eval.json",
 )
+GIT_BLOB = "fc8df4e45cdbac29e88e71eb32fc307a655e3b3d"  # data/eval.json at e00af1b
+UNSAFE_OPTION = "unsafe_dataset_code"
 DIMENSIONS = {"unconditional": "vanilla", "conditional": "condition", "example_driven": "example"}
 TYPES = {"formatting": "formatting", "semantic": "semantic", "resource": "tool"}
 STEP_TYPES = ("code", "llm", "llm_conditional_check")
@@ -69,6 +76,38 @@ def to_sample(row: dict[str, Any], pack: str = "agentif") -> Sample:
                                                                                sid.startswith("agentif:") else ""))})
 
 
+def git_blob_id(path: Path) -> str:
+    """``git hash-object`` of a file: sha1 of ``blob <size>\0`` followed by its bytes."""
+    import hashlib
+
+    data = path.read_bytes()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # noqa: S324 - git's content id
+
+
+def check_pin(path: Path) -> None:
+    """Warn (stderr) when ``path`` is not upstream's pinned file, naming both hashes."""
+    import sys
+
+    from evalkit.datafiles import sha256_of
+
+    got = git_blob_id(path)
+    if got != GIT_BLOB:
+        print(f"warning: {path} is not the pinned AgentIF data (git blob {got}, sha256 {sha256_of(path)}; "
+              f"pinned git blob {GIT_BLOB}); its dataset code runs as given", file=sys.stderr)
+
+
+def code_permission(options: dict[str, str]) -> bool:
+    """Whether snippets may run unisolated; EvalkitError when no isolation layer works and the
+    user did not allow that."""
+    from evalkit.sandbox import refusal
+
+    allowed = options.get(UNSAFE_OPTION, "refuse") == "allow"
+    refused = refusal()
+    if refused and not allowed:
+        raise EvalkitError(f"pack 'agentif': {refused}")
+    return bool(refused) and allowed
+
+
 class AgentIF(TaskPack):
     name = "agentif"
     version = "e00af1b"
@@ -80,9 +119,26 @@ class AgentIF(TaskPack):
     headline = "CSR"
     default_max_tokens = 8192
 
+    def check_options(self, options: dict[str, str]) -> None:
+        """``mode`` and ``unsafe_dataset_code`` (``refuse`` or ``allow``)."""
+        value = options.get(UNSAFE_OPTION, "refuse")
+        if value not in ("refuse", "allow"):
+            raise EvalkitError(f"pack 'agentif': {UNSAFE_OPTION}={value!r} not one of refuse, allow")
+        super().check_options({k: v for k, v in options.items() if k != UNSAFE_OPTION})
+
     def load_samples(self, paths: dict[str, Path], options: dict[str, str]) -> list[Sample]:
-        """Parse ``eval.json`` (a JSON array of instances, either layout)."""
-        return read_json_records(paths[DATA.path], lambda row: to_sample(row, self.name), "instance")
+        """Parse ``eval.json`` (a JSON array of instances, either layout) after checking its pin
+        and that its dataset code can run isolated (or was allowed to run without)."""
+        unisolated = code_permission(options)
+        check_pin(paths[DATA.path])
+        samples = read_json_records(paths[DATA.path], lambda row: to_sample(row, self.name), "instance")
+        if unisolated:
+            import sys
+
+            print("warning: AgentIF dataset code runs WITHOUT isolation (-T unsafe_dataset_code=allow)",
+                  file=sys.stderr)
+            samples = [replace(s, reference={**(s.reference or {}), "unsafe_dataset_code": True}) for s in samples]
+        return samples
 
     def parse_responses(self, path: Path, samples: Sequence[Sample]) -> list[tuple[str, str]] | None:
         """Upstream prediction files: a JSON array of instances with ``output.content``."""
