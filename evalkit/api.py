@@ -153,7 +153,8 @@ def _grade_and_score(run_dir: RunDir, manifest: dict[str, Any], loaded: dict[str
                      task_args: dict[str, str]) -> dict[str, Any]:
     from evalkit.grading import Grader
     from evalkit.judging import attach_usage, grading_judgements
-    from evalkit.scoring import build_scores, score_pack
+    from evalkit.metrics import write_records
+    from evalkit.scoring import build_scores, records_of, score_pack
 
     generations = run_dir.read_generations()
     judgements = grading_judgements(run_dir)
@@ -168,6 +169,7 @@ def _grade_and_score(run_dir: RunDir, manifest: dict[str, Any], loaded: dict[str
     run_dir.write_checks(all_checks)
     attach_usage(run_dir, manifest, per_pack)
     scores = build_scores(per_pack)
+    write_records(run_dir.path, records_of(per_pack))
     run_dir.write_scores(scores)
     manifest["finished"] = now()
     manifest["status_counts"] = dict(Counter(g.status for g in generations))

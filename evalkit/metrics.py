@@ -25,7 +25,9 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as _field
+from pathlib import Path
 from typing import Any, Literal
 
 Direction = Literal["higher", "lower"]
@@ -42,8 +44,8 @@ class Record:
     pack: str
     sample_id: str
     epoch: int
-    dims: Mapping[str, str] = field(default_factory=dict)
-    values: Mapping[str, Any] = field(default_factory=dict)
+    dims: Mapping[str, str] = _field(default_factory=dict)
+    values: Mapping[str, Any] = _field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The ``records.jsonl`` row: ``pack``, ``sample_id``, ``epoch``, ``dims``, ``values``."""
@@ -64,11 +66,11 @@ class Aggregate:
     op: AggregateOp
     field: str = ""
     denominator: str = ""
-    where: Mapping[str, str] = field(default_factory=dict)
+    where: Mapping[str, str] = _field(default_factory=dict)
     group_by: tuple[str, ...] = ()
     summation: Literal["pairwise", "sequential"] = "pairwise"
     function: str = ""
-    params: Mapping[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] = _field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The declaration as written in ``scores.json`` (empty settings left out)."""
@@ -274,3 +276,75 @@ def is_binary(agg: Aggregate, records: Iterable[Record]) -> bool:
     if agg.op != "mean" or agg.group_by:
         return False
     return all(r.values[agg.field] in (0, 1) for r in selected(agg, records))
+
+
+# --- the core metrics every pack has -----------------------------------------------------------
+
+CORE_METRICS: tuple[Metric, ...] = (
+    Metric("accuracy", "share of (sample, epoch) units with every counted constraint passed", mean("all_pass")),
+    Metric("constraint_micro", "share of all counted constraint checks passed", ratio("n_passed", "n_checks")),
+    Metric("constraint_macro", "mean over units of the share of their constraints passed", mean("pass_fraction")),
+)
+
+
+def pass_at_k(records: Sequence[Record], k: int) -> float | None:
+    """Unbiased pass@k over samples with at least ``k`` counted epochs (Chen et al. 2021), from
+    the records' ``all_pass``; None when no sample has ``k`` epochs."""
+    per_sample: dict[str, list[int]] = {}
+    for r in records:
+        if r.values.get("all_pass") is None:
+            continue
+        cell = per_sample.setdefault(r.sample_id, [0, 0])
+        cell[0] += 1
+        cell[1] += bool(r.values["all_pass"])
+    vals = [1.0 if n - c < k else 1.0 - math.comb(n - c, k) / math.comb(n, k)
+            for n, c in per_sample.values() if n >= k]
+    return sum(vals) / len(vals) if vals else None
+
+
+def epoch_metrics(top: int) -> tuple[Metric, ...]:
+    """With ``top`` ≥ 2 epochs: ``mean`` (all-pass over samples × epochs), ``pass@1`` and ``pass@top``."""
+    if top < 2:
+        return ()
+    out = [Metric("mean", "all-pass rate over samples × epochs", mean("all_pass"))]
+    for k in dict.fromkeys((1, top)):
+        out.append(Metric(f"pass@{k}", f"unbiased pass@{k} over samples", custom("evalkit.metrics:pass_at_k", k=k)))
+    return tuple(out)
+
+
+RECORDS_FILE = "records.jsonl"
+
+
+def write_records(run_dir: Path, rows: Iterable[Mapping[str, Any]]) -> None:
+    """Replace ``records.jsonl`` in ``run_dir`` with ``rows`` (written whole, then renamed)."""
+    import json
+
+    path = Path(run_dir) / RECORDS_FILE
+    tmp = path.with_suffix(".jsonl.tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    tmp.replace(path)
+
+
+def read_records(run_dir: Path, pack: str | None = None) -> list[Record]:
+    """The records of ``run_dir`` (of one ``pack`` when given); EvalkitError when the run has no
+    ``records.jsonl`` (scored before records existed: ``evalkit score RUN_DIR`` writes it)."""
+    import json
+
+    from evalkit.errors import EvalkitError
+
+    path = Path(run_dir) / RECORDS_FILE
+    if not path.is_file():
+        raise EvalkitError(f"{path} not found: re-score the run with `evalkit score {run_dir}` to write it")
+    out = []
+    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = Record.from_json(json.loads(line))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EvalkitError(f"{path}:{lineno}: not a record ({type(exc).__name__}: {exc})") from None
+        if pack is None or record.pack == pack:
+            out.append(record)
+    return out

@@ -12,6 +12,7 @@ import importlib
 import pkgutil
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,6 +20,7 @@ from typing import Any, ClassVar
 from evalkit.checking import build_checker
 from evalkit.datafiles import DataFile, locate, sha256_of
 from evalkit.errors import EvalkitError
+from evalkit.metrics import CORE_METRICS, Metric, Table, rate_table
 from evalkit.records import CheckRow
 from evalkit.types import Sample
 
@@ -39,7 +41,11 @@ class TaskPack:
     group_tables: ClassVar[tuple[str, ...]] = ()
     # plain per-constraint pass rate over these constraint dimensions
     constraint_tables: ClassVar[tuple[str, ...]] = ()
-    headline: ClassVar[str] = "accuracy"
+    # the pack's own metrics and tables (the core ones, see ``evalkit.metrics.CORE_METRICS``, come first)
+    declared_metrics: ClassVar[tuple[Metric, ...]] = ()
+    declared_tables: ClassVar[tuple[Table, ...]] = ()
+    # check-row fields copied into each per-sample record's ``dims`` (default: ``sample_tables``)
+    record_dims: ClassVar[tuple[str, ...] | None] = None
     # --max-tokens when the user gives none
     default_max_tokens: ClassVar[int] = 1024
 
@@ -56,14 +62,32 @@ class TaskPack:
         validate_samples(samples)
         return samples
 
-    def pack_metrics(self, checks: Sequence[CheckRow]) -> dict[str, float | None]:
-        """Extra headline metrics computed the pack's own way (e.g. IFEval's prompt/instruction
-        strict and loose accuracy); merged into ``scores.json`` ``metrics``. Default: none."""
+    def record_values(self, checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
+        """The pack's own per-(sample, epoch) values its declared metrics aggregate (merged into
+        each record's ``values``; None = not counted). Default: none beyond the core values."""
         return {}
 
-    def pack_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
-        """Extra named tables computed the pack's own way (rows: dimension value(s), n, metrics)."""
+    def compute_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
+        """Rows of the pack's declared tables computed the pack's own way. Default: none."""
         return {}
+
+    def metric_declarations(self) -> tuple[Metric, ...]:
+        """The core metrics then the pack's own; ``accuracy`` is the headline when the pack
+        declares none."""
+        own_headline = any(m.headline for m in self.declared_metrics)
+        core = tuple(replace(m, headline=not own_headline) if m.name == "accuracy" else m for m in CORE_METRICS)
+        return (*core, *self.declared_metrics)
+
+    def table_declarations(self) -> tuple[Table, ...]:
+        """The core tables (``sample_tables``, ``group_tables``, ``constraint_tables``) then the pack's own."""
+        core = [rate_table(d, f"all-pass rate of units per {d}") for d in self.sample_tables]
+        core += [rate_table(d, f"all-pass rate of each unit's {d} constraints, per {d}") for d in self.group_tables]
+        core += [rate_table(d, f"pass rate of constraints per {d}") for d in self.constraint_tables]
+        return (*core, *self.declared_tables)
+
+    def dims(self) -> tuple[str, ...]:
+        """The check-row fields copied into records' ``dims``."""
+        return self.sample_tables if self.record_dims is None else self.record_dims
 
     def parse_responses(self, path: Path, samples: Sequence[Sample]) -> list[tuple[str, str]] | None:
         """Read an upstream submission format as (sample id, response) pairs; None when ``path``

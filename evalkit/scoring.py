@@ -14,50 +14,25 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from evalkit.metrics import (
+    Aggregate,
+    Metric,
+    Record,
+    Table,
+    compute,
+    epoch_metrics,
+    is_binary,
+    pairwise_sum,
+    wilson,
+)
 from evalkit.packs import TaskPack
 from evalkit.records import CheckRow
 
-SCHEMA_VERSION = 1
-Z95 = 1.959963984540054
-
-
-def wilson(passed: int, n: int) -> tuple[float | None, float | None]:
-    """95% Wilson score interval for ``passed`` successes out of ``n`` (None, None when n == 0)."""
-    if n == 0:
-        return None, None
-    p = passed / n
-    denom = 1 + Z95**2 / n
-    centre = (p + Z95**2 / (2 * n)) / denom
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95**2 / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
-def pairwise_sum(values: Sequence[float]) -> float:
-    """Sum of float ``values`` in numpy's pairwise order (``np.add.reduce`` of a float64 array),
-    so a mean equals pandas' ``Series.mean`` bit for bit."""
-    n = len(values)
-    if n < 8:
-        total = 0.0
-        for v in values:
-            total += v
-        return total
-    if n <= 128:
-        r = list(values[:8])
-        i = 8
-        while i < n - n % 8:
-            for j in range(8):
-                r[j] += values[i + j]
-            i += 8
-        total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-        for v in values[i:]:
-            total += v
-        return total
-    half = n // 2
-    half -= half % 8
-    return pairwise_sum(values[:half]) + pairwise_sum(values[half:])
+SCHEMA_VERSION = 2
+__all__ = ["SCHEMA_VERSION", "build_records", "build_scores", "pairwise_sum", "score_pack", "wilson"]
 
 
 @dataclass
@@ -151,18 +126,70 @@ def _group_rows(ok: Sequence[CheckRow], d: str) -> list[dict[str, Any]]:
     return _rows(d, ((value, g.all_pass) for (_, _, value), g in groups.items()))
 
 
+def build_records(pack: TaskPack, checks: Sequence[CheckRow]) -> list[Record]:
+    """One record per (sample, epoch) of ``checks``, in order of first appearance: the pack's
+    dims, the core values (``all_pass``, ``n_checks``, ``n_passed``, ``pass_fraction``; None for
+    a unit with a checker error or no counted check) and the pack's own values."""
+    errored = {(c.sample_id, c.epoch) for c in checks if c.status == "error"}
+    first: dict[tuple[str, int], CheckRow] = {}
+    counted: dict[tuple[str, int], list[int]] = {}
+    for c in checks:
+        key = (c.sample_id, c.epoch)
+        first.setdefault(key, c)
+        if c.status == "ok" and key not in errored:
+            cell = counted.setdefault(key, [0, 0])
+            cell[0] += 1
+            cell[1] += bool(c.passed)
+    own = pack.record_values(checks)
+    records = []
+    for key, row in first.items():
+        n, k = counted.get(key, (0, 0))
+        values: dict[str, Any] = ({"all_pass": k == n, "n_checks": n, "n_passed": k, "pass_fraction": k / n} if n
+                                  else dict.fromkeys(("all_pass", "n_checks", "n_passed", "pass_fraction")))
+        values.update(own.get(key, {}))
+        records.append(Record(pack.name, key[0], key[1], {d: _dim(row, d) for d in pack.dims()}, values))
+    return records
+
+
+def metric_ci(metric: Metric, records: Sequence[Record], value: float | None) -> tuple[list[float | None], str]:
+    """95% CI of a metric and its method: Wilson for a mean of 0/1 values, else the seeded
+    bootstrap over sample ids (``evalkit.resample``); ``none`` when the metric has no value."""
+    if value is None:
+        return [None, None], "none"
+    agg = metric.aggregate
+    if is_binary(agg, records):
+        from evalkit.metrics import selected
+
+        chosen = selected(agg, records)
+        return list(wilson(sum(int(r.values[agg.field]) for r in chosen), len(chosen))), "wilson"
+    from evalkit.resample import bootstrap_ci
+
+    return list(bootstrap_ci(agg, records)), "bootstrap"
+
+
+def _table_declarations(pack: TaskPack, tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The declarations of the tables present, in table order (``pass_at_k`` is core)."""
+    from evalkit.metrics import Column, rate_table
+
+    declared: dict[str, Table] = {t.name: t for t in pack.table_declarations()}
+    declared["pass_at_k"] = rate_table("pass_at_k", "unbiased pass@k per k (mean over samples)",
+                                       dimension="pass_at_k")
+    out = []
+    for name, rows in tables.items():
+        table = declared.get(name)
+        if table is None:  # undeclared: its columns as they appear (kept readable, never dropped)
+            keys = list(dict.fromkeys(k for r in rows for k in r if k not in (name, "ci_low", "ci_high")))
+            table = Table(name, name, "", tuple(Column(k, "", "value") for k in keys))
+        out.append(table.to_json())
+    return out
+
+
 def score_pack(pack: TaskPack, checks: Sequence[CheckRow], generation_status: dict[str, int] | None = None) -> dict[str, Any]:
-    """Metrics and tables for one pack from its check rows (see module docstring for the rules)."""
+    """Metrics (declared, each with a 95% CI), tables and counts for one pack from its check rows."""
     errored = {(c.sample_id, c.epoch) for c in checks if c.status == "error"}
     ok = [c for c in checks if c.status == "ok" and (c.sample_id, c.epoch) not in errored]
     units = _units(ok, pack.sample_tables)
-    n_units, n_checks = len(units), len(ok)
-    n_pass = sum(u.all_pass for u in units.values())
-    metrics = {
-        "accuracy": n_pass / n_units if n_units else None,
-        "constraint_micro": sum(bool(c.passed) for c in ok) / n_checks if n_checks else None,
-        "constraint_macro": pairwise_sum([u.passed / u.n for u in units.values()]) / n_units if n_units else None,
-    }
+    records = build_records(pack, checks)
     tables: dict[str, list[dict[str, Any]]] = {}
     for d in pack.sample_tables:
         tables[d] = _rows(d, ((u.dims[d], u.all_pass) for u in units.values()))
@@ -170,26 +197,44 @@ def score_pack(pack: TaskPack, checks: Sequence[CheckRow], generation_status: di
         tables[d] = _group_rows(ok, d)
     for d in pack.constraint_tables:
         tables[d] = _rows(d, ((_dim(c, d), bool(c.passed)) for c in ok))
-    epoch_metrics, epoch_table = pass_at_k([(sample_id, u.all_pass) for (sample_id, _), u in units.items()])
-    metrics.update(epoch_metrics)
+    _, epoch_table = pass_at_k([(sample_id, u.all_pass) for (sample_id, _), u in units.items()])
     if epoch_table:
         tables["pass_at_k"] = epoch_table
-    metrics.update(pack.pack_metrics(checks))
-    tables.update(pack.pack_tables(checks))
-    lo, hi = wilson(n_pass, n_units) if n_units else (None, None)
+    tables.update(pack.compute_tables(checks))
+    core, own = pack.metric_declarations()[:3], pack.metric_declarations()[3:]
+    declarations = [*core, *epoch_metrics(len(epoch_table)), *own]
+    metrics = {m.name: compute(m.aggregate, records) for m in declarations}
+    cis = {m.name: metric_ci(m, records, metrics[m.name]) for m in declarations}
+    for name, value in getattr(pack, "pack_metrics", lambda _: {})(checks).items():
+        metrics[name], cis[name] = value, ([None, None], "none")
+        declarations.append(Metric(name, "", Aggregate("custom"), headline=name == getattr(pack, "headline", "")))
+        if name == getattr(pack, "headline", ""):
+            declarations[0] = replace(declarations[0], headline=False)
+    tables.update(getattr(pack, "pack_tables", lambda _: {})(checks))
+    headlines = [m.name for m in declarations if m.headline]
     return {
         "version": pack.version,
-        "headline": pack.headline,
+        "headline": headlines[0] if headlines else "accuracy",
         "metrics": metrics,
-        "ci": {"accuracy": [lo, hi]},
+        "ci": {name: ci for name, (ci, _) in cis.items()},
+        "metric_declarations": [{**m.to_json(), "ci_method": cis[m.name][1]} for m in declarations],
         "counts": {
-            "units": n_units, "units_with_checker_errors": len(errored), "checks": len(checks),
+            "units": len(units), "units_with_checker_errors": len(errored), "checks": len(checks),
             "check_status": _status_counts(checks), "generation_status": dict(generation_status or {}),
         },
         "tables": tables,
+        "table_declarations": _table_declarations(pack, tables),
+        "records": records,
     }
 
 
 def build_scores(per_pack: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The ``scores.json`` document."""
-    return {"schema_version": SCHEMA_VERSION, "packs": per_pack}
+    """The ``scores.json`` document (each pack's in-memory ``records`` left out: they go to
+    ``records.jsonl``, see :func:`records_of`)."""
+    packs = {name: {k: v for k, v in entry.items() if k != "records"} for name, entry in per_pack.items()}
+    return {"schema_version": SCHEMA_VERSION, "packs": packs}
+
+
+def records_of(per_pack: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``records.jsonl`` rows of every pack scored by :func:`score_pack`."""
+    return [r.to_json() for entry in per_pack.values() for r in entry.get("records", [])]

@@ -9,7 +9,8 @@ from typing import Any
 from evalkit.records import CheckRow, GenerationRow
 
 SCHEMA_FILES = {"run.json": "run.schema.json", "scores.json": "scores.schema.json",
-                "generations.jsonl": "generation_row.schema.json", "checks.jsonl": "check_row.schema.json"}
+                "generations.jsonl": "generation_row.schema.json", "checks.jsonl": "check_row.schema.json",
+                "records.jsonl": "record_row.schema.json"}
 
 
 def row_schemas() -> dict[str, dict[str, Any]]:

@@ -20,7 +20,13 @@ from evalkit.jsonio import read_json, read_json_records
 from evalkit.judging import JudgementRow
 from evalkit.packs import TaskPack
 from evalkit.records import CheckRow
-from evalkit.tasks.cfbench.metrics import means, per_sample, table
+from evalkit.tasks.cfbench.metrics import (
+    DECLARED_METRICS,
+    DECLARED_TABLES,
+    per_sample,
+    record_values,
+    table,
+)
 from evalkit.types import Constraint, Sample
 from evalkit.verifiers.cfbench import GROUP
 
@@ -79,7 +85,9 @@ class CFBench(TaskPack):
     data_files = (DATA,)
     modes = ("compat", "strict")
     constraint_tables = ("priority", "type", "subtype")
-    headline = "CSR"
+    declared_metrics = DECLARED_METRICS
+    declared_tables = DECLARED_TABLES
+    record_dims = ("split", "domain", "source", "scenario")
     default_max_tokens = 4096
 
     def load_samples(self, paths: dict[str, Path], options: dict[str, str]) -> list[Sample]:
@@ -103,16 +111,11 @@ class CFBench(TaskPack):
                              text=str(r["judge_response"]), imported=path.name)
                 for r in records if isinstance(r.get("judge_response"), str)]
 
-    def pack_metrics(self, checks: Sequence[CheckRow]) -> dict[str, float | None]:
-        """CSR / ISR / PSR over all judged samples and per split (unrounded means)."""
-        scores = per_sample(checks)
-        metrics = means(scores)
-        for split in ("easy", "hard"):
-            part = [s for s in scores if s.dims.get("split") == split]
-            metrics.update({f"{k}_{split}": v for k, v in means(part).items()})
-        return metrics
+    def record_values(self, checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
+        """Per judged unit: upstream's CSR / ISR / PSR (see :mod:`.metrics`)."""
+        return record_values(checks)
 
-    def pack_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
+    def compute_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
         """CSR / ISR / PSR per split, domain, source and scenario, and samples per parse flag."""
         scores = per_sample(checks)
         tables = {d: table(scores, d) for d in ("split", "domain", "source", "scenario")}

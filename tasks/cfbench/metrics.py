@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from evalkit.metrics import Column, Metric, N, Table, mean
 from evalkit.records import CheckRow
 
 PRIMARY, SECONDARY = "主需", "次需"
@@ -97,3 +98,33 @@ def table(scores: Sequence[SampleScore], dim: str) -> list[dict[str, Any]]:
     for s in scores:
         groups.setdefault(str(s.dims.get(dim, "")), []).append(s)
     return [{dim: value, "n": len(group), **means(group)} for value, group in sorted(groups.items())]
+
+
+def record_values(checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Per judged (sample, epoch): upstream's ``CSR`` (rounded), ``ISR`` and ``PSR`` (0/1)."""
+    return {(s.sample_id, s.epoch): {"CSR": s.CSR, "ISR": s.ISR, "PSR": s.PSR} for s in per_sample(checks)}
+
+
+_DESCRIPTIONS = {
+    "CSR": "constraint satisfaction rate: mean over samples of the share of checklist items met (rounded to 2 places per sample, as upstream)",
+    "ISR": "instruction satisfaction rate: share of samples with every checklist item met",
+    "PSR": "priority satisfaction rate: share of samples meeting every primary item and enough secondary ones (upstream rule)",
+}
+
+
+def _declared_metrics() -> tuple[Metric, ...]:
+    out = [Metric(m, _DESCRIPTIONS[m], mean(m), headline=True) for m in ("CSR", "ISR", "PSR")]
+    for split in ("easy", "hard"):
+        out += [Metric(f"{m}_{split}", f"{m} over the {split} split", mean(m, where={"split": split}))
+                for m in ("CSR", "ISR", "PSR")]
+    return tuple(out)
+
+
+DECLARED_METRICS = _declared_metrics()
+_COLUMNS = (N, Column("CSR", _DESCRIPTIONS["CSR"]), Column("ISR", _DESCRIPTIONS["ISR"]),
+            Column("PSR", _DESCRIPTIONS["PSR"]))
+DECLARED_TABLES = (
+    *(Table(d, d, f"CSR / ISR / PSR per {d} (judged samples)", _COLUMNS) for d in ("split", "domain", "source", "scenario")),
+    Table("judge_parsing", "parsing", "judged samples per upstream parse flag (1 parsed, 0 fallback, -1 unparseable)",
+          (N,)),
+)

@@ -23,7 +23,13 @@ from evalkit.errors import DataError
 from evalkit.jsonio import iter_jsonl
 from evalkit.packs import TaskPack
 from evalkit.records import CheckRow
-from evalkit.tasks.ifeval.metrics import ifeval_metrics, ifeval_tables, mode_of
+from evalkit.tasks.ifeval.metrics import (
+    DECLARED_METRICS,
+    DECLARED_TABLES,
+    ifeval_tables,
+    mode_of,
+    record_values,
+)
 from evalkit.tasks.ifeval.responses import parse_upstream
 from evalkit.types import Constraint, Sample
 from evalkit.verifiers.ifeval._text import LANGDETECT_SEED
@@ -67,7 +73,8 @@ class IFEval(TaskPack):
     data_files = (INPUT_FILE,)
     modes = ("strict", "loose")
     sample_tables = ("n_instructions",)
-    headline = "prompt_strict"
+    declared_metrics = DECLARED_METRICS
+    declared_tables = DECLARED_TABLES
     default_max_tokens = 1280  # lm-eval's max_gen_toks
 
     def load_samples(self, paths: dict[str, Path], options: dict[str, str]) -> list[Sample]:
@@ -81,11 +88,11 @@ class IFEval(TaskPack):
                 raise DataError(f"{path} line {lineno}: {exc}") from None
         return samples
 
-    def pack_metrics(self, checks: Sequence[CheckRow]) -> dict[str, float | None]:
-        """Prompt- and instruction-level accuracy, strict and loose (both modes always)."""
-        return ifeval_metrics(checks)
+    def record_values(self, checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
+        """Per unit: prompt- and instruction-level verdicts, strict and loose (both modes always)."""
+        return record_values(checks)
 
-    def pack_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
+    def compute_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
         """Instruction-level tables per instruction type and per group."""
         return ifeval_tables(checks, mode_of(checks))
 

@@ -11,8 +11,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from evalkit.metrics import Column, Metric, mean, rate_table, ratio, wilson
 from evalkit.records import CheckRow
-from evalkit.scoring import wilson
 
 MODES = ("strict", "loose")
 
@@ -73,3 +73,35 @@ def ifeval_tables(checks: Sequence[CheckRow], mode: str) -> dict[str, list[dict[
     (with its CI) in ``mode``, plus ``strict_rate`` and ``loose_rate``."""
     rows = usable_rows(checks)
     return {dim: _table(rows, dim, mode) for dim in ("instruction", "group")}
+
+
+def record_values(checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Per (sample, epoch) with usable rows: ``prompt_strict``/``prompt_loose`` (every instruction
+    followed), ``inst_strict``/``inst_loose`` (instructions followed) and ``n_inst``."""
+    units: dict[tuple[str, int], list[CheckRow]] = defaultdict(list)
+    for row in usable_rows(checks):
+        units[(row.sample_id, row.epoch)].append(row)
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for key, rows in units.items():
+        values: dict[str, Any] = {"n_inst": len(rows)}
+        for mode in MODES:
+            values[f"prompt_{mode}"] = all(_verdict(r, mode) for r in rows)
+            values[f"inst_{mode}"] = sum(_verdict(r, mode) for r in rows)
+        out[key] = values
+    return out
+
+
+DECLARED_METRICS = (
+    Metric("prompt_strict", "share of prompts with every instruction followed (strict)", mean("prompt_strict"),
+           headline=True),
+    Metric("inst_strict", "share of instructions followed (strict)", ratio("inst_strict", "n_inst"), headline=True),
+    Metric("prompt_loose", "share of prompts with every instruction followed (loose: response variants)",
+           mean("prompt_loose")),
+    Metric("inst_loose", "share of instructions followed (loose)", ratio("inst_loose", "n_inst")),
+)
+
+_MODE_COLUMNS = (Column("strict_rate", "share followed, strict"), Column("loose_rate", "share followed, loose"))
+DECLARED_TABLES = (
+    rate_table("instruction", "instructions followed per instruction id (rate in the graded mode)", *_MODE_COLUMNS),
+    rate_table("group", "instructions followed per instruction group (rate in the graded mode)", *_MODE_COLUMNS),
+)

@@ -1,0 +1,134 @@
+"""Seeded bootstrap over sample ids for any declared metric: CIs and paired two-run tests.
+
+A resample draws sample ids with replacement (all epochs of a sample travel together) and
+recomputes the metric. ``mean`` and ``ratio`` aggregations (grouped or not) are recomputed for
+all resamples at once from per-sample sums; ``custom`` ones call their function per resample
+(fewer resamples, as that is slower).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from evalkit.metrics import (
+    BOOTSTRAP_ITERATIONS,
+    BOOTSTRAP_SEED,
+    Aggregate,
+    Record,
+    resolve,
+    selected,
+)
+
+CUSTOM_ITERATIONS = 200
+
+
+def _weights(n_samples: int, iterations: int, seed: int) -> Any:
+    """``iterations`` × ``n_samples`` matrix: how often each sample is drawn in each resample."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, n_samples, size=(iterations, n_samples))
+    rows = np.repeat(np.arange(iterations), n_samples) * n_samples
+    return np.bincount(rows + draws.ravel(), minlength=iterations * n_samples).reshape(iterations, n_samples)
+
+
+def _group_means(values: Any, keys: list[tuple[str, ...]], depth: int) -> Any:
+    """Unweighted nested means of group columns ``values`` (resamples × groups) over key prefixes."""
+    import numpy as np
+
+    while depth > 0:
+        prefixes = list(dict.fromkeys(k[: depth - 1] for k in keys))
+        cols = []
+        for prefix in prefixes:
+            members = [i for i, k in enumerate(keys) if k[: depth - 1] == prefix]
+            block = values[:, members]
+            count = (~np.isnan(block)).sum(axis=1)
+            total = np.nansum(block, axis=1)
+            cols.append(np.where(count > 0, total / np.maximum(count, 1), np.nan))
+        values, keys, depth = np.stack(cols, axis=1), prefixes, depth - 1
+    return values[:, 0]
+
+
+def _declarative(agg: Aggregate, records: Sequence[Record], samples: list[str], weights: Any) -> Any:
+    import numpy as np
+
+    index = {s: i for i, s in enumerate(samples)}
+    keys = list(dict.fromkeys(tuple(str(r.dims.get(g, "")) for g in agg.group_by) for r in records))
+    gindex = {k: j for j, k in enumerate(keys)}
+    num = np.zeros((len(samples), max(len(keys), 1)))
+    den = np.zeros_like(num)
+    for r in records:
+        cell = (index[r.sample_id], gindex[tuple(str(r.dims.get(g, "")) for g in agg.group_by)])
+        num[cell] += float(r.values[agg.field])
+        den[cell] += 1.0 if agg.op == "mean" else float(r.values[agg.denominator])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        group_values = (weights @ num) / (weights @ den)
+    group_values[~np.isfinite(group_values)] = np.nan
+    if not keys:
+        return np.full(weights.shape[0], np.nan)
+    return _group_means(group_values, keys, len(agg.group_by))
+
+
+def _custom(agg: Aggregate, records: Sequence[Record], samples: list[str], weights: Any) -> Any:
+    import numpy as np
+
+    by_sample: dict[str, list[Record]] = {}
+    for r in records:
+        by_sample.setdefault(r.sample_id, []).append(r)
+    function = resolve(agg.function)
+    out = np.full(weights.shape[0], np.nan)
+    for b, row in enumerate(weights):
+        drawn = [r for s, w in zip(samples, row, strict=True) for _ in range(int(w)) for r in by_sample.get(s, [])]
+        value = function(drawn, **agg.params)
+        out[b] = np.nan if value is None else value
+    return out
+
+
+def replicates(agg: Aggregate, records: Sequence[Record], samples: list[str], weights: Any) -> Any:
+    """The metric recomputed under each resample (rows of ``weights`` over ``samples``); NaN where
+    a resample leaves nothing to count."""
+    chosen = selected(agg, records)
+    if agg.op == "custom":
+        return _custom(agg, chosen, samples, weights)
+    return _declarative(agg, chosen, samples, weights)
+
+
+def _iterations(agg: Aggregate) -> int:
+    return CUSTOM_ITERATIONS if agg.op == "custom" else BOOTSTRAP_ITERATIONS
+
+
+def bootstrap_ci(agg: Aggregate, records: Sequence[Record], seed: int = BOOTSTRAP_SEED) -> tuple[float | None, float | None]:
+    """95% percentile bootstrap interval of the metric over sample ids (None, None without data)."""
+    import numpy as np
+
+    samples = list(dict.fromkeys(r.sample_id for r in records))
+    if not samples:
+        return None, None
+    values = replicates(agg, records, samples, _weights(len(samples), _iterations(agg), seed))
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return None, None
+    lo, hi = np.percentile(values, [2.5, 97.5])
+    return float(lo), float(hi)
+
+
+def paired_bootstrap(agg: Aggregate, base: Sequence[Record], cur: Sequence[Record],
+                     seed: int = BOOTSTRAP_SEED) -> tuple[float | None, float | None, float]:
+    """Paired bootstrap of the change (current − baseline) on the sample ids both record sets
+    share, each resample drawing the same ids in both: (95% CI low, high, two-sided p-value)."""
+    import numpy as np
+
+    shared = set(r.sample_id for r in base) & set(r.sample_id for r in cur)
+    samples = [s for s in dict.fromkeys(r.sample_id for r in base) if s in shared]
+    if not samples:
+        return None, None, 1.0
+    weights = _weights(len(samples), _iterations(agg), seed)
+    diffs = replicates(agg, cur, samples, weights) - replicates(agg, base, samples, weights)
+    diffs = diffs[~np.isnan(diffs)]
+    if diffs.size == 0 or not diffs.any():
+        return 0.0, 0.0, 1.0
+    below, above = int((diffs <= 0).sum()), int((diffs >= 0).sum())
+    p = min(1.0, 2 * (min(below, above) + 1) / (diffs.size + 1))
+    lo, hi = np.percentile(diffs, [2.5, 97.5])
+    return float(lo), float(hi), p
