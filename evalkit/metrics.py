@@ -16,7 +16,8 @@ Aggregations (``None`` values and records outside ``where`` are left out):
 - ``ratio``: Σ ``field`` ÷ Σ ``denominator`` (a micro average, e.g. passed checks ÷ checks);
 - with ``group_by`` (outermost first) either is computed per innermost group, then averaged
   unweighted level by level (e.g. LR²Bench: per level, then mean over a task's levels, then mean
-  over tasks), groups in order of first appearance;
+  over tasks), groups in ``group_order`` (values per dimension; others after, in order of
+  first appearance) so that float sums do not depend on the order of the records;
 - ``custom``: ``function`` (``"module:name"``) called with the records and ``params``.
 """
 
@@ -68,6 +69,7 @@ class Aggregate:
     denominator: str = ""
     where: Mapping[str, str] = _field(default_factory=dict)
     group_by: tuple[str, ...] = ()
+    group_order: Mapping[str, tuple[str, ...]] = _field(default_factory=dict)
     summation: Literal["pairwise", "sequential"] = "pairwise"
     function: str = ""
     params: Mapping[str, Any] = _field(default_factory=dict)
@@ -82,6 +84,8 @@ class Aggregate:
             out["where"] = dict(self.where)
         if self.group_by:
             out["group_by"] = list(self.group_by)
+        if self.group_order:
+            out["group_order"] = {k: list(v) for k, v in self.group_order.items()}
         if self.op == "mean" and self.summation != "pairwise":
             out["summation"] = self.summation
         if self.params:
@@ -93,6 +97,7 @@ class Aggregate:
         """An aggregation from its ``scores.json`` form."""
         return cls(op=obj["op"], field=obj.get("field", ""), denominator=obj.get("denominator", ""),
                    where=dict(obj.get("where") or {}), group_by=tuple(obj.get("group_by") or ()),
+                   group_order={k: tuple(v) for k, v in (obj.get("group_order") or {}).items()},
                    summation=obj.get("summation", "pairwise"), function=obj.get("function", ""),
                    params=dict(obj.get("params") or {}))
 
@@ -252,7 +257,9 @@ def _grouped(agg: Aggregate, records: Sequence[Record], depth: int) -> float | N
     key = agg.group_by[depth]
     for r in records:
         groups.setdefault(str(r.dims.get(key, "")), []).append(r)
-    values = [v for g in groups.values() if (v := _grouped(agg, g, depth + 1)) is not None]
+    rank = {v: i for i, v in enumerate(agg.group_order.get(key, ()))}
+    ordered = sorted(groups, key=lambda v: rank.get(v, len(rank)))  # stable: unlisted in order of appearance
+    values = [v for g in ordered if (v := _grouped(agg, groups[g], depth + 1)) is not None]
     return sum(values) / len(values) if values else None
 
 

@@ -110,7 +110,9 @@ class LR2Bench(TaskPack):
     source = "github.com/ZNLP/LR2Bench @ c426beb (data/); leaderboard HF space UltraRonin/LR2Bench"
     data_files = all_files()
     modes = ("compat",)
-    headline = "EM"
+    declared_metrics = metrics.DECLARED_METRICS
+    declared_tables = metrics.DECLARED_TABLES
+    record_dims = ("task", "level")
     default_max_tokens = 32768  # upstream max_tokens
 
     def check_options(self, options: dict[str, str]) -> None:
@@ -131,11 +133,11 @@ class LR2Bench(TaskPack):
                 samples.extend(_level_samples(task, level, paths, template, gold))
         return samples
 
-    def pack_metrics(self, checks: Sequence[CheckRow]) -> dict[str, float | None]:
-        """Overall CR, S-Acc, EM and PM-0.5: level → task → six-task unweighted means."""
-        return metrics.overall_figures(checks)
+    def record_values(self, checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
+        """Per puzzle: answered, subtasks right of all, exact and half (see :mod:`.metrics`)."""
+        return metrics.record_values(checks)
 
-    def pack_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
+    def compute_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
         """``task`` and ``level`` tables of CR, S-Acc, EM, PM-0.5 (upstream means; see :mod:`.metrics`)."""
         return metrics.tables(checks)
 

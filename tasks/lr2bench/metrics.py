@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from evalkit.metrics import PASSED, RATE, Column, Metric, N, Table, mean, ratio, wilson
 from evalkit.records import CheckRow
-from evalkit.scoring import wilson
 from evalkit.tasks.lr2bench.files import TASK_DIRS
 
 METRICS: tuple[str, ...] = ("CR", "S-Acc", "EM", "PM-0.5")
@@ -123,3 +123,44 @@ def tables(checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
                           "passed": sum(r["passed"] for r in task_rows), "rate": overall["EM"],
                           "ci_low": None, "ci_high": None, **overall})
     return {"task": task_rows, "level": level_rows}
+
+
+def record_values(checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Per counted (sample, epoch): ``answered``, ``correct`` and ``subtasks`` (see the module
+    docstring for skipped units), ``exact`` (all subtasks correct) and ``half`` (at least half)."""
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for row in checks:
+        if row.status == "error":
+            continue
+        extra = row.model_extra or {}
+        details = row.details or {}
+        if row.status == "ok" and details:
+            answered, correct, total = bool(details["answered"]), int(details["correct"]), int(details["total"])
+        else:
+            answered, correct, total = False, 0, int(extra.get("subtasks", 0))
+        if total > 0:
+            out[(row.sample_id, row.epoch)] = {"answered": answered, "correct": correct, "subtasks": total,
+                                               "exact": correct == total, "half": correct / total >= 0.5}
+    return out
+
+
+_LEVELS = ("task", "level")
+_ORDER = {"task": tuple(TASK_DIRS), "level": tuple(dict.fromkeys(lv for _, levels in TASK_DIRS.values() for lv in levels))}
+DECLARED_METRICS = (
+    Metric("EM", "exact match: share of puzzles with every subtask right (per level, then mean over a task's "
+           "levels, then over tasks)", mean("exact", group_by=_LEVELS, group_order=_ORDER), headline=True),
+    Metric("PM-0.5", "partial match: share of puzzles with at least half the subtasks right (level → task → mean)",
+           mean("half", group_by=_LEVELS, group_order=_ORDER)),
+    Metric("S-Acc", "subtask accuracy: subtasks right ÷ subtasks (level → task → mean)",
+           ratio("correct", "subtasks", group_by=_LEVELS, group_order=_ORDER)),
+    Metric("CR", "completion rate: share of puzzles with an extracted answer (level → task → mean)",
+           mean("answered", group_by=_LEVELS, group_order=_ORDER)),
+)
+_FIGURES = tuple(Column(m.name, m.description) for m in DECLARED_METRICS)
+DECLARED_TABLES = (
+    Table("level", "level", "per task level (task/level): EM count and rate with a Wilson CI, CR, S-Acc, EM, PM-0.5",
+          (N, PASSED, RATE, Column("task", "", "label"), *_FIGURES, Column("answered", "", "count"),
+           Column("correct", "", "count"), Column("subtasks", "", "count"))),
+    Table("task", "task", "per task (unweighted mean of its levels; rate = EM), then the overall row",
+          (Column("levels", "levels present", "count"), N, PASSED, RATE, *_FIGURES)),
+)
