@@ -23,7 +23,7 @@ from evalkit.tasks.muldimif import PACK
 from evalkit.verifiers.text.sentences import split_sentences
 
 HERE = Path(__file__).resolve().parent
-OTHER_PACKS = ("ifeval", "lr2bench", "questbench", "codi", "kitab")
+OTHER_PACKS = ("ifeval", "ifbench", "lr2bench", "questbench", "codi", "kitab")
 
 
 def main() -> None:
