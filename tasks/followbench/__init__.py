@@ -134,7 +134,9 @@ class FollowBench(TaskPack):
     modes = ("compat", "strict")
     sample_tables = ("category", "level", "method")
     constraint_tables = ("added",)
-    headline = "HSR"
+    declared_metrics = metrics.DECLARED_METRICS
+    declared_tables = metrics.DECLARED_TABLES
+    record_dims = ("category", "level", "method", "example_id")
     default_max_tokens = 2048
 
     def __init__(self) -> None:
@@ -198,11 +200,11 @@ class FollowBench(TaskPack):
                 pairs.append((sid, str(text)))
         return pairs
 
-    def pack_metrics(self, checks: Sequence[CheckRow]) -> dict[str, float | None]:
-        """HSR / SSR overall, per level and category; CSL / 5; upstream's level-weighted scores."""
-        return metrics.metrics(checks)
+    def record_values(self, checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
+        """Per instruction: hard and soft satisfaction (see :mod:`.metrics`)."""
+        return metrics.record_values(checks)
 
-    def pack_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
+    def compute_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
         """HSR and SSR per category × level, CSL per category, instruction status counts."""
         return metrics.tables(checks)
 

@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from evalkit.metrics import PASSED, RATE, Column, Metric, N, Table, custom, mean, wilson
 from evalkit.records import CheckRow
-from evalkit.scoring import wilson
 
 CATEGORIES = ("content", "situation", "style", "format", "example", "mixed")
 WEIGHTED = ("content", "situation", "style", "format", "mixed")
@@ -180,3 +180,66 @@ def tables(checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
     us = counted(units(checks))
     return {"HSR": rate_table(us, "hard", "HSR"), "SSR": rate_table(us, "soft", "SSR"), "CSL": csl_table(us),
             "instructions": status_table(checks)}
+
+
+def record_values(checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Per (instruction, epoch): ``hard`` and ``soft`` when the unit enters the rates (an
+    unparsed verdict in compat as -1), else None for both."""
+    by_key: dict[tuple[str, int], list[CheckRow]] = {}
+    for c in checks:
+        by_key.setdefault((c.sample_id, c.epoch), []).append(c)
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for key, rows in by_key.items():
+        unit = _unit(rows)
+        counts = unit in counted([unit])
+        out[key] = {"hard": unit.hard if counts else None, "soft": unit.soft if counts else None}
+    return out
+
+
+def _record_units(records: Sequence[Any]) -> list[Unit]:
+    return [Unit(str(r.dims.get("category", "")), str(r.dims.get("example_id", "")), int(r.dims.get("level") or 0),
+                 r.epoch, "ok", float(r.values["hard"]), float(r.values["soft"]))
+            for r in records if r.values.get("hard") is not None]
+
+
+def csl_norm(records: Sequence[Any]) -> float | None:
+    """CSL / 5 over all categories, from records (see :func:`csl_table`)."""
+    rate: float | None = csl_table(_record_units(records))[-1]["rate"]
+    return rate
+
+
+def weighted_score(records: Sequence[Any], attr: str) -> float | None:
+    """Upstream's level-weighted HSR (``attr="hard"``) or SSR (``"soft"``), from records (see :func:`weighted`)."""
+    return weighted(_record_units(records), attr)
+
+
+def _declared_metrics() -> tuple[Metric, ...]:
+    seq = {"summation": "sequential"}
+    out = [Metric("HSR", "hard satisfaction rate: share of instructions with every added constraint met",
+                  mean("hard", **seq), headline=True),
+           Metric("SSR", "soft satisfaction rate: mean share of an instruction's constraints met",
+                  mean("soft", **seq), headline=True)]
+    for level in LEVELS:
+        out += [Metric(f"HSR_L{level}", f"HSR of level-{level} instructions", mean("hard", where={"level": str(level)}, **seq)),
+                Metric(f"SSR_L{level}", f"SSR of level-{level} instructions", mean("soft", where={"level": str(level)}, **seq))]
+    for cat in CATEGORIES:
+        out += [Metric(f"HSR_{cat}", f"HSR of {cat} instructions", mean("hard", where={"category": cat}, **seq)),
+                Metric(f"SSR_{cat}", f"SSR of {cat} instructions", mean("soft", where={"category": cat}, **seq))]
+    out += [Metric("CSL_norm", "consecutive satisfied levels ÷ 5, mean over complete level-1–5 groups",
+                   custom("evalkit.tasks.followbench.metrics:csl_norm")),
+            Metric("HSR_weighted", "upstream aggregator: mean over categories of Σ k·HSR@k / 15",
+                   custom("evalkit.tasks.followbench.metrics:weighted_score", attr="hard")),
+            Metric("SSR_weighted", "upstream aggregator: mean over categories of Σ k·SSR@k / 15",
+                   custom("evalkit.tasks.followbench.metrics:weighted_score", attr="soft"))]
+    return tuple(out)
+
+
+DECLARED_METRICS = _declared_metrics()
+_RATE_COLUMNS = (N, PASSED, RATE, Column("unparsed", "judge verdicts that could not be parsed (counted as -1 in compat)", "count"))
+DECLARED_TABLES = (
+    Table("HSR", "HSR", "HSR per category × level (\"<category> L<k>\", \"<category> all\", \"all …\")", _RATE_COLUMNS),
+    Table("SSR", "SSR", "SSR per category × level", _RATE_COLUMNS),
+    Table("CSL", "CSL", "consecutive satisfied levels per category: n complete groups, rate = CSL / 5, levels = CSL",
+          (N, RATE, Column("levels", "mean consecutive satisfied levels (0–5)", "value"))),
+    Table("instructions", "instructions", "instructions per unit status", (N,)),
+)
