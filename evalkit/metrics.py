@@ -18,6 +18,7 @@ Aggregations (``None`` values and records outside ``where`` are left out):
   unweighted level by level (e.g. LR²Bench: per level, then mean over a task's levels, then mean
   over tasks), groups in ``group_order`` (values per dimension; others after, in order of
   first appearance) so that float sums do not depend on the order of the records;
+- ``digits`` rounds the final value (as an upstream scorer that reports rounded figures);
 - ``custom``: ``function`` (``"module:name"``) called with the records and ``params``.
 """
 
@@ -71,6 +72,7 @@ class Aggregate:
     group_by: tuple[str, ...] = ()
     group_order: Mapping[str, tuple[str, ...]] = _field(default_factory=dict)
     summation: Literal["pairwise", "sequential"] = "pairwise"
+    digits: int | None = None
     function: str = ""
     params: Mapping[str, Any] = _field(default_factory=dict)
 
@@ -88,6 +90,8 @@ class Aggregate:
             out["group_order"] = {k: list(v) for k, v in self.group_order.items()}
         if self.op == "mean" and self.summation != "pairwise":
             out["summation"] = self.summation
+        if self.digits is not None:
+            out["digits"] = self.digits
         if self.params:
             out["params"] = dict(self.params)
         return out
@@ -98,7 +102,7 @@ class Aggregate:
         return cls(op=obj["op"], field=obj.get("field", ""), denominator=obj.get("denominator", ""),
                    where=dict(obj.get("where") or {}), group_by=tuple(obj.get("group_by") or ()),
                    group_order={k: tuple(v) for k, v in (obj.get("group_order") or {}).items()},
-                   summation=obj.get("summation", "pairwise"), function=obj.get("function", ""),
+                   summation=obj.get("summation", "pairwise"), digits=obj.get("digits"), function=obj.get("function", ""),
                    params=dict(obj.get("params") or {}))
 
 
@@ -272,9 +276,8 @@ def resolve(function: str) -> Callable[..., float | None]:
 def compute(agg: Aggregate, records: Iterable[Record]) -> float | None:
     """The value of an aggregation over ``records`` (None when nothing is counted)."""
     chosen = selected(agg, records)
-    if agg.op == "custom":
-        return resolve(agg.function)(chosen, **agg.params)
-    return _grouped(agg, chosen, 0)
+    value = resolve(agg.function)(chosen, **agg.params) if agg.op == "custom" else _grouped(agg, chosen, 0)
+    return value if value is None or agg.digits is None else round(value, agg.digits)
 
 
 def is_binary(agg: Aggregate, records: Iterable[Record]) -> bool:

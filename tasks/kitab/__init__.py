@@ -26,7 +26,12 @@ from evalkit.datafiles import sha256_of
 from evalkit.errors import DataError, EvalkitError
 from evalkit.packs import TaskPack, validate_samples
 from evalkit.records import CheckRow
-from evalkit.tasks.kitab.metrics import kitab_metrics, kitab_tables
+from evalkit.tasks.kitab.metrics import (
+    DECLARED_METRICS,
+    DECLARED_TABLES,
+    kitab_tables,
+    record_values,
+)
 from evalkit.tasks.kitab.prompts import TEMPLATES, render
 from evalkit.types import Constraint, Sample
 from evalkit.verifiers.kitab_entities import entity_checker_names
@@ -145,7 +150,9 @@ class Kitab(TaskPack):
     license = "data MIT per the HF card (code CDLA-Permissive-2.0); downloaded at run time, not redistributed"
     source = "huggingface.co/datasets/microsoft/kitab; scorer: microsoft/eureka-ml-insights @ 2ff37bd kitab_metrics.py"
     modes = ("compat", "strict")
-    headline = "satisfied_rate"
+    declared_metrics = DECLARED_METRICS
+    declared_tables = DECLARED_TABLES
+    record_dims = ("constraint_type", "popularity", "constrainedness")
     default_max_tokens = 4096
     defaults: ClassVar[dict[str, str]] = {"subset": "one-book", "prompt": "no-context", "entities": "offline",
                                           "source": "auto", "revision": "main"}
@@ -197,11 +204,11 @@ class Kitab(TaskPack):
         names = [n for s in SUBSETS for n in _local_names(s)] + [*NAMES_FILES, *CITIES_FILES]
         return {str(p): sha256_of(p) for n in names if (p := _find(data_dir, [n])) is not None}
 
-    def pack_metrics(self, checks: Sequence[CheckRow]) -> dict[str, float | None]:
-        """Upstream's means over scored queries (NaN skipped, 3 decimals)."""
-        return kitab_metrics(checks)
+    def record_values(self, checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
+        """Per query: whether it was scored and its five upstream figures."""
+        return record_values(checks)
 
-    def pack_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
+    def compute_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
         """Per constraint type, popularity and constrainedness bin; which types were approximated."""
         return kitab_tables(checks)
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from evalkit.metrics import PASSED, Column, Metric, N, Table, mean
 from evalkit.records import CheckRow
 
 METRICS = ("satisfied_rate", "unsatisfied_rate", "not_from_author_rate", "completeness", "all_correct")
@@ -77,3 +78,41 @@ def kitab_tables(checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
         "constrainedness": _group_rows(rows, "constrainedness"),
         "entity_checks": _entity_table(rows),
     }
+
+
+def record_values(checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Per query (sample, epoch): ``scored`` (its check ran and gave figures) and the five
+    per-query metrics (None when undefined or not scored)."""
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for c in checks:
+        if c.checker != "kitab.query":
+            continue
+        scored = c.status == "ok" and bool(c.details)
+        details = (c.details or {}) if scored else {}
+        out[(c.sample_id, c.epoch)] = {"scored": scored, **{m: details.get(m) for m in METRICS}}
+    return out
+
+
+_DESCRIPTIONS = {
+    "satisfied_rate": "share of the listed books that satisfy the query's constraints (mean over queries)",
+    "unsatisfied_rate": "share of the listed books that violate the constraints (lower is better)",
+    "not_from_author_rate": "share of the listed books not written by the author (lower is better)",
+    "completeness": "share of the ground-truth books listed",
+    "all_correct": "share of queries answered exactly (every book right, none missing)",
+}
+_LOWER = ("unsatisfied_rate", "not_from_author_rate")
+DECLARED_METRICS = (
+    *(Metric(m, _DESCRIPTIONS[m] + "; eureka's mean over scored queries, 3 decimals",
+             mean(m, summation="sequential", digits=3), "lower" if m in _LOWER else "higher",
+             headline=m in ("satisfied_rate", "unsatisfied_rate")) for m in METRICS),
+    Metric("scored_share", "share of queries whose answer could be scored", mean("scored")),
+)
+_COLUMNS = (N, PASSED, Column("rate", "all-correct rate", "rate"), Column("n_rated", "queries with defined rates", "count"),
+            *(Column(m, _DESCRIPTIONS[m]) for m in METRICS),
+            Column("approximate_share", "share scored with an approximate entity checker"))
+DECLARED_TABLES = (
+    Table("constraint_type", "constraint_type", "per constraint type", _COLUMNS),
+    Table("popularity", "popularity", "per author popularity bin", _COLUMNS),
+    Table("constrainedness", "constrainedness", "per constrainedness bin", _COLUMNS),
+    Table("entity_checks", "entity_checks", "named-entity constraint types and how they were checked", _COLUMNS),
+)
