@@ -28,7 +28,12 @@ from evalkit.errors import DataError, EvalkitError
 from evalkit.jsonio import iter_jsonl
 from evalkit.packs import TaskPack, validate_samples
 from evalkit.records import CheckRow
-from evalkit.tasks.ifbench.metrics import ifbench_metrics, ifbench_tables
+from evalkit.tasks.ifbench.metrics import (
+    DECLARED_METRICS,
+    DECLARED_TABLES,
+    ifbench_tables,
+    record_values,
+)
 from evalkit.tasks.ifbench.responses import parse_upstream
 from evalkit.types import Constraint, Sample
 
@@ -97,7 +102,8 @@ class IFBench(TaskPack):
     data_files = (TEST_FILE,)
     modes = ("strict", "loose")
     sample_tables = ("n_instructions",)
-    headline = "prompt_strict"
+    declared_metrics = DECLARED_METRICS
+    declared_tables = DECLARED_TABLES
     default_max_tokens = 4096
     defaults: ClassVar[dict[str, str]] = {"mode": "strict", "split": "test", "subset": "ifbench_constraints"}
 
@@ -134,11 +140,11 @@ class IFBench(TaskPack):
                 raise DataError(f"{path} line {lineno}: {exc}") from None
         return samples
 
-    def pack_metrics(self, checks: Sequence[CheckRow]) -> dict[str, float | None]:
-        """Prompt- and instruction-level accuracy, strict and loose (both modes always)."""
-        return ifbench_metrics(checks)
+    def record_values(self, checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
+        """Per unit: prompt- and instruction-level verdicts, strict and loose (both modes always)."""
+        return record_values(checks)
 
-    def pack_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
+    def compute_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
         """Instruction-level tables per instruction id and per category."""
         return ifbench_tables(checks)
 
