@@ -25,6 +25,7 @@ from evalkit.errors import DataError, EvalkitError
 from evalkit.jsonio import read_json, read_json_records
 from evalkit.packs import TaskPack
 from evalkit.records import CheckRow
+from evalkit.tasks.agentif.metrics import DECLARED_METRICS, DECLARED_TABLES
 from evalkit.types import Constraint, Sample
 
 DATA = DataFile(  # pinned by git blob id below (the sha256 is recorded in each run's manifest)
@@ -116,7 +117,8 @@ class AgentIF(TaskPack):
     source = "github.com/THU-KEG/AgentIF @ e00af1b (data/eval.json); HF THU-KEG/AgentIF"
     data_files = (DATA,)
     modes = ("compat", "strict")
-    headline = "CSR"
+    declared_metrics = DECLARED_METRICS
+    declared_tables = DECLARED_TABLES
     default_max_tokens = 8192
 
     def check_options(self, options: dict[str, str]) -> None:
@@ -149,14 +151,13 @@ class AgentIF(TaskPack):
             return None
         return [(sample_id(r), str(r["output"].get("content") or "")) for r in rows]
 
-    def pack_metrics(self, checks: Sequence[CheckRow]) -> dict[str, float | None]:
-        """CSR and ISR exactly as upstream (None scores left out), from ``details.score``."""
-        from evalkit.tasks.agentif.metrics import csr, isr, scored
+    def record_values(self, checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
+        """Per instance: constraints satisfied of those scored (upstream's None scores left out)."""
+        from evalkit.tasks.agentif.metrics import record_values
 
-        rows = scored(checks)
-        return {"CSR": csr(rows), "ISR": isr(rows)}
+        return record_values(checks)
 
-    def pack_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
+    def compute_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
         """CSR per constraint dimension and per type, and the outcome counts."""
         from evalkit.tasks.agentif.metrics import outcome_table, tables
 

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
+from evalkit.metrics import Column, Metric, N, Table, mean, ratio
 from evalkit.records import CheckRow
 
 
@@ -66,3 +67,29 @@ def outcome_table(checks: Sequence[CheckRow]) -> list[dict[str, Any]]:
     """How many constraints ended scored, not applicable, in an evaluation error, unparseable…"""
     counts = Counter(str((r.details or {}).get("outcome", r.status)) for r in checks)
     return [{"outcome": k, "n": v} for k, v in sorted(counts.items())]
+
+
+def record_values(checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
+    """Per instance (sample, epoch) with a non-None score: ``satisfied`` (scores that are True),
+    ``scored`` (non-None scores) and ``all_satisfied`` (every score truthy)."""
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for row, value in scored(checks):
+        cell = out.setdefault((row.sample_id, row.epoch), {"satisfied": 0, "scored": 0, "all_satisfied": True})
+        cell["satisfied"] += value is True
+        cell["scored"] += 1
+        cell["all_satisfied"] = cell["all_satisfied"] and bool(value)
+    return out
+
+
+DECLARED_METRICS = (
+    Metric("CSR", "constraint success rate: share of scored constraints satisfied (pooled)",
+           ratio("satisfied", "scored"), headline=True),
+    Metric("ISR", "instruction success rate: share of instances with every scored constraint satisfied",
+           mean("all_satisfied"), headline=True),
+)
+DECLARED_TABLES = (
+    Table("csr_by_dimension", "dimension", "CSR per constraint dimension", (N, Column("CSR", "share satisfied"))),
+    Table("csr_by_type", "type", "CSR per constraint type (a constraint of several types counts in each)",
+          (N, Column("CSR", "share satisfied"))),
+    Table("outcomes", "outcome", "constraints per evaluation outcome", (N,)),
+)
