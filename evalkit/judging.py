@@ -47,7 +47,8 @@ class VerdictError(ValueError):
 
 @dataclass(frozen=True)
 class JudgeDefaults:
-    """A judge checker's upstream judge: model spec, sampling and re-judge rounds."""
+    """A judge checker's upstream judge: model spec, sampling and re-judge rounds (``rejudge``
+    counts the calls after the first, so a verdict costs at most ``1 + rejudge`` calls)."""
 
     model: str
     temperature: float = 0.0
@@ -57,10 +58,14 @@ class JudgeDefaults:
 
 @dataclass(frozen=True)
 class JudgeCall:
-    """One judge request: ``group`` names it within its (sample, epoch)."""
+    """One judge request: ``group`` names it within its (sample, epoch). ``judge`` and
+    ``base_url``, when set, are the judge this call must go to (a pack option chose it); they
+    take precedence over ``--judge`` and the checker's default."""
 
     group: str
     messages: tuple[dict[str, str], ...]
+    judge: str | None = None
+    base_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,15 @@ class JudgeChecker(Checker):
     def accepts(self, text: str, ctx: CheckContext) -> bool:
         """Whether ``text`` needs no re-judge round (upstream re-asks when its strict parse fails)."""
         return True
+
+    def judge_model(self) -> str | None:
+        """The judge this constraint asks unless ``--judge`` overrides it; None when it needs none."""
+        return self.judge_defaults.model
+
+    def own_judge(self) -> tuple[str, str | None] | None:
+        """(spec, base URL) of a judge chosen for this constraint by a pack option, which
+        ``--judge`` does not override; None (the default) when it follows ``--judge``."""
+        return None
 
     def check(self, response: str, ctx: CheckContext) -> CheckResult:
         """Parse the stored verdict of this constraint's judge call; skipped when none is stored."""
@@ -186,6 +200,29 @@ class _Pending:
     request: GenerationRequest
     spec: str
 
+    @property
+    def batch(self) -> tuple[str, str, str | None, JudgeDefaults]:
+        """Calls sent together: same pack, judge, base URL and judge settings."""
+        return (self.request.pack, self.spec, self.call.base_url, self.checker.judge_defaults)
+
+
+# judges that are not chat backends (e.g. CoDI-Eval's Perspective): spec -> factory(options)
+_SENDERS: dict[str, Any] = {}
+
+
+def register_sender(spec: str, factory: Any) -> None:
+    """Make judge ``spec`` use ``factory(options)`` (an object with evalkit's backend interface:
+    ``generate``, ``close``, ``cacheable``, ``cache_identity``, ``preflight``) instead of a chat backend."""
+    _SENDERS[spec] = factory
+
+
+def _make_sender(spec: str, options: dict[str, Any], base_url: str | None, concurrency: int, limits: Any) -> Any:
+    from evalkit.backends import make_backend
+
+    if spec in _SENDERS:
+        return _SENDERS[spec](options)
+    return make_backend(spec, options, base_url=base_url, concurrency=concurrency, limits=limits)
+
 
 def collect_calls(samples: Sequence[Sample], generations: Sequence[GenerationRow], mode: str,
                   spec: str | None, judgements: dict[tuple[str, str, int], dict[str, Judgement]] | None = None
@@ -214,7 +251,7 @@ def collect_calls(samples: Sequence[Sample], generations: Sequence[GenerationRow
                 continue
             seen.add(key)
             out.append(_Pending(call, checker, ctx, GenerationRequest(gen.pack, gen.sample_id, gen.epoch, call.messages),
-                                spec or checker.judge_defaults.model))
+                                call.judge or spec or checker.judge_defaults.model))
     return out
 
 
@@ -234,8 +271,9 @@ def _to_row(p: _Pending, gen: Generation, spec: str, rnd: int, price: Any) -> Ju
 
 
 def _send(spec: str, pending: list[_Pending], args: dict[str, Any], run_dir: RunDir) -> None:
-    """Send ``pending`` to judge ``spec``; re-judge rejected verdicts up to ``rejudge`` rounds."""
-    from evalkit.backends import make_backend, parse_model_spec
+    """Send ``pending`` (one pack's calls to one judge) to judge ``spec`` with that pack's judge
+    settings; re-judge rejected verdicts up to ``rejudge`` more rounds."""
+    from evalkit.backends import parse_model_spec
     from evalkit.backends.pool import Limits
     from evalkit.cache import RequestCache, request_key, serve_cached
     from evalkit.pricing import price_for
@@ -244,11 +282,11 @@ def _send(spec: str, pending: list[_Pending], args: dict[str, Any], run_dir: Run
     config = _judge_config(defaults, args)
     options = {k: v for k, v in args.items() if k not in PHASE_KEYS}
     limits = Limits(max_retries=int(args.get("max_retries", 5)), timeout_s=float(args.get("timeout", 120.0)))
-    backend = make_backend(spec, options, base_url=args.get("base_url"),
-                           concurrency=int(args.get("concurrency", 8)), limits=limits)
+    backend = _make_sender(spec, options, pending[0].call.base_url or args.get("base_url"),
+                           int(args.get("concurrency", 8)), limits)
     use_cache = str(args.get("cache", "true")).lower() not in {"0", "false", "no"} and backend.cacheable
     cache = RequestCache() if use_cache else None
-    price = price_for(*parse_model_spec(spec))
+    price = price_for(*parse_model_spec(spec)) if spec not in _SENDERS else None
     rounds = int(args.get("rejudge", defaults.rejudge))
     try:
         todo = pending
@@ -294,7 +332,8 @@ def judge_run(run_dir: RunDir, loaded: dict[str, tuple[Any, list[Sample]]], task
         pending: list[_Pending] = []
         for pack, samples in loaded.values():
             calls = collect_calls(samples, generations, pack.mode(task_args), judge, usable)
-            pending.extend(p for p in calls if _pkey(p) not in done and _pkey(p) not in tried)
+            pending.extend(p for p in calls if _pkey(p) not in done and _pkey(p) not in tried
+                           and not _stored_ok(stored.get(_pkey(p)), p.spec))
         if not pending:
             return journal_usage(run_dir)
         tried.update(_pkey(p) for p in pending)
@@ -305,13 +344,19 @@ def _pkey(p: _Pending) -> tuple[str, str, int, str]:
     return (p.request.pack, p.request.sample_id, p.request.epoch, p.call.group)
 
 
+def _stored_ok(row: JudgementRow | None, spec: str) -> bool:
+    """A finished verdict from the judge this call goes to (a pack-chosen judge under --judge)."""
+    return row is not None and row.status == "ok" and row.judge == spec
+
+
 def _send_all(pending: list[_Pending], args: dict[str, Any], run_dir: RunDir) -> None:
-    """Send pending calls grouped by judge spec."""
-    by_spec: dict[str, list[_Pending]] = {}
+    """Send pending calls in batches of one pack, judge and judge settings (a pack's judge
+    temperature, max_tokens and re-judge rounds never apply to another pack's calls)."""
+    batches: dict[tuple[str, str, str | None, JudgeDefaults], list[_Pending]] = {}
     for p in pending:
-        by_spec.setdefault(p.spec, []).append(p)
-    for spec, items in by_spec.items():
-        print(f"judging {len(items)} calls with {spec}", file=sys.stderr)
+        batches.setdefault(p.batch, []).append(p)
+    for (pack, spec, _, _), items in batches.items():
+        print(f"judging {len(items)} {pack} calls with {spec}", file=sys.stderr)
         try:
             _send(spec, items, args, run_dir)
         except EvalkitError as exc:
@@ -346,17 +391,30 @@ def preflight_judges(loaded: dict[str, tuple[Any, list[Sample]]], judge: str | N
 
     if judge == NO_JUDGE:
         return
-    specs = set()
-    for _, samples in loaded.values():
-        for cid in {c.checker for s in samples for c in s.constraints}:
-            cls = checker_class(cid)
-            if cls is not None and issubclass(cls, JudgeChecker):
-                specs.add(judge or cls.judge_defaults.model)
     args = dict(judge_args or {})
+    specs: set[tuple[str, str | None]] = set()
+    seen: set[tuple[str, str]] = set()
+    for _, samples in loaded.values():
+        for c in (c for s in samples for c in s.constraints):
+            key = (c.checker, repr(sorted(c.params.items())))
+            cls = checker_class(c.checker)
+            if key in seen or cls is None or not issubclass(cls, JudgeChecker):
+                continue
+            seen.add(key)
+            checker = build_checker(c.checker, c.params)
+            assert isinstance(checker, JudgeChecker)
+            own = checker.own_judge()
+            if own is not None:
+                specs.add(own)
+            elif checker.judge_model() is not None:
+                specs.add((judge or cls.judge_defaults.model, args.get("base_url")))
     options = {k: v for k, v in args.items() if k not in PHASE_KEYS}
-    for spec in sorted(specs):
+    for spec, base_url in sorted(specs, key=str):
         try:
-            make_backend(spec, options, base_url=args.get("base_url")).preflight()
+            if spec in _SENDERS:
+                _SENDERS[spec](options).preflight()
+                continue
+            make_backend(spec, options, base_url=base_url).preflight()
         except EvalkitError as exc:
             raise EvalkitError(f"judge {spec} cannot run: {exc} (pass --judge BACKEND:MODEL, -J base_url=…, "
                                f"or --judge none to skip judged constraints)") from None

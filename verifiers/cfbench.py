@@ -5,11 +5,19 @@ item, ``item\\t0|1``, lines separated by a blank line. Parsing, as upstream ``ev
 
 - *strict* (``judge_parsing="1"``): split on ``"\\n\\n"``; as many parts as items; each part
   splits on tab into exactly two; the echoed text equals the item; ``float(score)`` is 0 or 1.
-- *fallback* (``"0"``, after the re-judge rounds): split on ``"\\n"``, keep lines with exactly one
-  tab whose ``float(score)`` is truthy and 0/1 — so **zeros are dropped** (upstream bug, kept in
-  ``compat``); a non-numeric score made upstream crash and is an error here.
+- *fallback* (``"0"``, once 10 calls in total gave no strict parse — upstream's ``_judged``
+  makes at most 10 judge calls per sample, so evalkit asks once and re-judges at most 9 more
+  times): split on ``"\\n"``, keep lines with exactly one tab whose ``float(score)`` is truthy
+  and 0/1 — so **zeros are dropped** (upstream bug, kept in ``compat``).
 - nothing from fallback (``"-1"``): upstream scores ``["0"]``; here an error row (``compat``
-  pack metrics still count it as upstream's zeros, ``strict`` leaves it out).
+  pack metrics still count it as upstream's zeros, as upstream defines; ``strict`` leaves it out).
+- **upstream crash** (details ``parsing: "crash"``): a line with one tab whose score ``float()``
+  rejects (``1（满足）``, ``yes``, ``是``, ``0 (not satisfied)``, a tab-separated markdown row
+  such as ``1 |``) makes upstream's fallback raise and abort the whole evaluation, so upstream
+  defines no score. evalkit does not invent one: the sample is an error row in every mode, left
+  out of CSR / ISR / PSR and counted among the check errors (as the MulDimIF and IFEval packs
+  count checker errors). A judge reply whose ``content`` is ``null`` (upstream: ``None.split``,
+  a crash too) reaches evalkit as an empty text, so it is read as "nothing parsed" (``-1``).
 
 ``strict`` mode replaces the fallback by a positional parse (non-blank line *i* ↔ item *i*, last
 tab-separated token 0/1) that never drops zeros.
@@ -24,7 +32,9 @@ from evalkit.checking import CheckContext, CheckResult, register
 from evalkit.judging import JudgeCall, JudgeChecker, JudgeDefaults, VerdictError
 from evalkit.verifiers.cfbench_prompt import TEMPLATE
 
-JUDGE = JudgeDefaults(model="openai:gpt-4o-2024-05-13", temperature=0.01, max_tokens=4096, rejudge=10)
+# upstream: at most 10 judge calls per sample (MAX_RETRY_NUM = 10 rounds of _judged), i.e. 9 re-judges
+JUDGE = JudgeDefaults(model="openai:gpt-4o-2024-05-13", temperature=0.01, max_tokens=4096, rejudge=9)
+CRASH = "crash"  # the parse flag of a verdict upstream's fallback crashes on
 GROUP = "checklist"
 
 
@@ -70,7 +80,8 @@ def parse_fallback(text: str) -> list[str]:
         try:
             value = float(pieces[1])
         except ValueError:
-            raise VerdictError(f"non-numeric score {pieces[1]!r} (upstream's fallback raises here)") from None
+            raise VerdictError(f"non-numeric score {pieces[1]!r} (upstream's fallback raises here and aborts; "
+                               "left out of the rates)", {"parsing": CRASH, "scores": []}) from None
         if value and value in (0, 1):
             scores.append(pieces[1].strip())
     return scores
@@ -140,7 +151,8 @@ class ChecklistItem(JudgeChecker):
         try:
             flag, scores = parse_checklist(text, criteria, ctx.mode)
         except VerdictError as exc:
-            raise VerdictError(str(exc), {"parsing": "-1", "scores": ["0"], "mode": ctx.mode}) from None
+            details = exc.details or {"parsing": "-1", "scores": ["0"]}
+            raise VerdictError(str(exc), {**details, "mode": ctx.mode}) from None
         score = scores[self.index] if self.index < len(scores) else "0"
         passed = float(score) == 1
         how = "strict parse" if flag == "1" else ("positional parse" if ctx.mode == "strict" else
