@@ -268,5 +268,10 @@ def list_(what: str) -> None:
             click.echo(f"{name}\t{target}")
 
 
+from evalkit.generate.command import generate as _generate  # noqa: E402 - the command lives in its own module
+
+main.add_command(_generate)
+
+
 if __name__ == "__main__":
     main()

@@ -167,9 +167,14 @@ def all_packs() -> dict[str, TaskPack]:
 
 
 def get_pack(name: str) -> TaskPack:
-    """The pack called ``name`` (only that pack is imported); EvalkitError with a suggestion when unknown."""
+    """The pack called ``name`` (only that pack is imported), or the data-only pack at the path
+    ``name``; EvalkitError with a suggestion when unknown."""
     names = pack_names()
     if name not in names:
+        from evalkit.datapack import is_data_pack, load_data_pack  # datapack imports this module
+
+        if is_data_pack(name):  # a .jsonl file or a folder with pack.json + samples.jsonl
+            return load_data_pack(name)
         close = difflib.get_close_matches(name, names, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(names)})"
         raise EvalkitError(f"unknown pack {name!r}{hint}")
