@@ -104,7 +104,9 @@ class CoDIEval(TaskPack):
     source = f"github.com/Xt-cyh/CoDI-Eval @ {COMMIT[:7]} (data/instructions/*_lite.jsonl, data/few_shot/*.txt)"
     data_files = tuple(DataFile(path, sha, _RAW + path) for path, sha in _SHA.items())
     sample_tables = ("task",)
-    headline = "average"
+    declared_metrics = metrics.DECLARED_METRICS
+    declared_tables = metrics.DECLARED_TABLES
+    record_dims = ("task", "difficulty", "context_id")
     default_max_tokens = 300  # upstream max_tokens (75 for detoxic, not expressible per sample)
 
     def check_options(self, options: dict[str, str]) -> None:
@@ -128,11 +130,11 @@ class CoDIEval(TaskPack):
                                       constraints=tuple(constraints), meta=meta))
         return samples
 
-    def pack_metrics(self, checks: Sequence[CheckRow]) -> dict[str, float | None]:
-        """Upstream's task scores (fractions), toxicity avoidance and the six-task average."""
-        return metrics.task_metrics(checks)
+    def record_values(self, checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
+        """Per sample: whether it was scored, passed, and its toxicity (see :mod:`.metrics`)."""
+        return metrics.record_values(checks)
 
-    def pack_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
+    def compute_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
         """The ``scoring`` table (backend, faithful or approximation, skipped) and breakdowns."""
         return metrics.tables(checks)
 
