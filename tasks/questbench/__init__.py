@@ -25,7 +25,7 @@ from evalkit.errors import DataError, EvalkitError
 from evalkit.packs import TaskPack
 from evalkit.records import CheckRow
 from evalkit.scoring import wilson
-from evalkit.tasks.questbench import prompts
+from evalkit.tasks.questbench import metrics, prompts
 from evalkit.tasks.questbench.data import find_optional, note, parse_row, read_rows
 from evalkit.types import Constraint, Sample
 
@@ -110,6 +110,8 @@ class QuestBench(TaskPack):
     data_files = (LOGIC, PLANNING_O1, DOMAIN, GSM_VERBAL, GSM_CSP)
     modes = ("strict",)
     sample_tables = ("subset",)
+    declared_metrics = metrics.DECLARED_METRICS
+    declared_tables = metrics.DECLARED_TABLES
     default_max_tokens = 512
     optional_files: ClassVar[tuple[DataFile, ...]] = (PLANNING_FULL,)
 
@@ -180,18 +182,11 @@ class QuestBench(TaskPack):
         hashes[PLANNING_FULL.path] = sha256_of(full) if full else f"absent: {partial[0] if partial else 'not loaded'}"
         return hashes
 
-    def pack_metrics(self, checks: Sequence[CheckRow]) -> dict[str, float | None]:
-        """Accuracy per subset (``accuracy_logic_q`` …) and their unweighted mean."""
-        per = _tally(checks, lambda extra: (str(extra.get("subset", "")),))
-        metrics: dict[str, float | None] = {}
-        for subset in EXPECTED_ROWS:
-            k, n = per.get((subset,), (0, 0))
-            metrics["accuracy_" + subset.lower().replace("-", "_")] = k / n if n else None
-        rates = [v for v in metrics.values() if v is not None]
-        metrics["accuracy_macro"] = sum(rates) / len(rates) if rates else None
-        return metrics
+    def record_values(self, checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
+        """Per question: checks passed of checks counted (see :mod:`.metrics`)."""
+        return metrics.record_values(checks)
 
-    def pack_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
+    def compute_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
         """``depth_<subset>``: accuracy per depth value (numeric order) of each subset;
         ``data_coverage``: per subset, passed/n = rows loaded / rows of the full upstream file,
         with the file read and what was skipped (the full Planning-Q file may be absent)."""
