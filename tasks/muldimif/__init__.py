@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from evalkit.datafiles import DataFile
 from evalkit.jsonio import read_json_records
+from evalkit.metrics import PASSED, Column, N, Table
 from evalkit.packs import TaskPack
 from evalkit.records import CheckRow
 from evalkit.tasks.muldimif.mapping import RAW_KEYS
@@ -80,9 +81,15 @@ class MulDimIF(TaskPack):
     sample_tables = ("level", "pattern")
     group_tables = ("category",)
     constraint_tables = ("type",)
+    declared_tables = (Table("strict_vs_compat", "strict_vs_compat",
+                             "strict mode: per checker, constraints judged the same in both modes (passed, rate) and "
+                             "how compat judged those strict mode skipped",
+                             (N, PASSED, Column("rate", "share judged the same way in both modes"),
+                              Column("compat_passed", "skipped in strict, passed in compat", "count"),
+                              Column("compat_failed", "skipped in strict, failed in compat", "count"))),)
     default_max_tokens = 8192  # the paper's max_new_tokens
 
-    def pack_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
+    def compute_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
         """In strict mode, ``strict_vs_compat``: per checker, how many verdicts differ from compat."""
         if any(c.status == "skipped" and c.details and "compat_passed" in c.details for c in checks):
             return {"strict_vs_compat": strict_deviations(checks)}
