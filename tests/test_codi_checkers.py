@@ -16,7 +16,7 @@ import pytest
 
 from evalkit.checking import CheckContext, build_checker
 from evalkit.grading import Grader
-from evalkit.types import Generation
+from evalkit.judging import Judgement
 from evalkit.verifiers.codi import text as codi_text
 from evalkit.verifiers.codi.classifiers import (
     Prediction,
@@ -24,7 +24,7 @@ from evalkit.verifiers.codi.classifiers import (
     is_faithful,
     register_classifier,
 )
-from evalkit.verifiers.codi.judge import JudgeClassifier, judge_prompt, parse_answer
+from evalkit.verifiers.codi.judge import judge_prompt, parse_answer
 from evalkit.verifiers.codi.perspective import PerspectiveScorer
 from evalkit.verifiers.codi.text import count_words, extract_text, get_lemmatizer, tokens
 
@@ -234,32 +234,26 @@ def test_judge_unparseable_raises(kind: str, answer: str) -> None:
         parse_answer(kind, answer)
 
 
-class ScriptedBackend:
-    """A backend that answers from a list and records the prompts (the Backend batch interface)."""
-
-    def __init__(self, answers: list[str]) -> None:
-        self.answers: list[str] = answers
-        self.prompts: list[str] = []
-
-    def generate(self, requests: Any, config: Any, on_result: Any) -> None:
-        for req in requests:
-            self.prompts.append(req.messages[-1]["content"])
-            on_result(req, Generation(text=self.answers.pop(0)))
-
-
-def test_judge_classifier_through_a_backend() -> None:
-    backend = ScriptedBackend(["joy", "joy"])
-    judge = JudgeClassifier("scripted:x", backend=backend)
-    assert judge.predict("emotion", "so happy").label == "joy"
-    assert judge.predict("emotion", "so happy").label == "joy"  # cached
-    assert backend.prompts == [judge_prompt("emotion", "so happy")] and not judge.faithful
+def test_judge_prompt_is_cut_to_the_classifier_window() -> None:
     assert len(judge_prompt("topic", "x" * 10_000)) < 4000
 
 
-def test_judge_classifier_with_a_real_mock_backend_reports_errors() -> None:
-    judge = JudgeClassifier("mock:echo")  # echoes the prompt: no valid single label
-    with pytest.raises(ValueError):
-        judge.predict("toxicity", "hello")
+def test_routed_classifiers_never_call_from_check() -> None:
+    """A judge or Perspective classifier only reads the stored answer: nothing is sent from check."""
+    ctx = CheckContext(judgements={})
+    for spec in ("judge:openai:gpt-4o-mini|http://127.0.0.1:9/v1", "perspective"):
+        result = build_checker("codi.toxicity", {"classifier": spec}).check("some text", ctx)
+        assert result.status == "skipped" and "not judged" in result.reason
+    checker = build_checker("codi.sentiment", {"label": "joy", "classifier": "judge:openai:m|http://h/v1"})
+    call = checker.judge_call("Here:\nso happy", ctx)
+    assert call is not None and call.judge == "openai:m" and call.base_url == "http://h/v1"
+    assert call.group == "emotion" and call.messages[-1]["content"] == judge_prompt("emotion", "so happy")
+    judged = CheckContext(judgements={"emotion": Judgement("Joy.")})
+    assert checker.check("Here:\nso happy", judged).passed is True
+    bad = checker.check("Here:\nso happy", CheckContext(judgements={"emotion": Judgement("happy")}))
+    assert bad.status == "error" and "unparseable" in bad.reason
+    with pytest.raises(Exception, match="judge phase"):
+        get_classifier("judge:openai:m")
 
 
 class _Resp(io.BytesIO):

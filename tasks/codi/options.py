@@ -16,6 +16,12 @@ transformers, torch and the weights are present locally, else the judge when ``j
 else none (checks skipped, counted); toxicity is the judge when set, else none — Perspective
 (which sends the texts to Google) only when asked for. The lemmatizer is spaCy
 ``en_core_web_md`` when installed, else ``lemminflect`` (approximation).
+
+The judge and Perspective are asked in the run's judge phase, before grading: their answers are
+journaled in ``judgements.jsonl`` and ``evalkit score RUN_DIR`` re-reads them without a call.
+``--judge`` does not replace the judge chosen here; ``--judge none`` skips the judge phase (the
+checks are then skipped, counted). ``evalkit score --responses`` runs the judge phase only when
+``--judge`` is given.
 """
 
 from __future__ import annotations

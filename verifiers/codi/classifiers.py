@@ -5,11 +5,15 @@ A checker holds a *classifier spec* (a plain string, kept in ``checks.jsonl``) a
 ``predict(kind, text)``. The pack chooses the specs from ``-T`` options when it loads:
 
 - ``hf:<model id or path>`` — a Hugging Face sequence classifier, as upstream (faithful);
-- ``judge:<backend spec>[|<base url>]`` — an LLM judge through any evalkit backend (approximation);
-- ``perspective`` — Google's Perspective API for toxicity (faithful; sends text to Google);
+- ``judge:<backend spec>[|<base url>]`` — an LLM judge through any evalkit backend (approximation),
+  asked in the run's judge phase (journaled), never from a checker;
+- ``perspective`` — Google's Perspective API for toxicity (faithful; sends text to Google), also
+  asked in the judge phase;
 - ``none`` — no classifier: the checks are ``skipped`` with a reason, and counted.
 
-Tests and embedders inject their own object with :func:`register_classifier`. ``kind`` is one of
+:func:`get_classifier` builds only the local ones (``hf``); tests and embedders inject their own
+object with :func:`register_classifier` (an injected spec is asked in the checker, even one
+spelled ``judge:…``). ``kind`` is one of
 ``sentiment`` (3 classes), ``emotion`` (7 classes), ``topic`` (19 labels, multi-label scores) or
 ``toxicity`` (``scores["toxicity"]`` in [0, 1], −1 when unscorable).
 """
@@ -86,16 +90,14 @@ def _build(spec: str) -> TextClassifier:
         from evalkit.verifiers.codi.hf import HFClassifier
 
         return HFClassifier(rest)
-    if kind == "judge" and rest:
-        from evalkit.verifiers.codi.judge import JudgeClassifier
-
-        model, _, base_url = rest.partition("|")
-        return JudgeClassifier(model, base_url or None)
-    if spec == "perspective":
-        from evalkit.verifiers.codi.perspective import PerspectiveScorer
-
-        return PerspectiveScorer()
+    if (kind == "judge" and rest) or spec == "perspective":
+        raise EvalkitError(f"classifier {spec!r} is asked in the judge phase, not by a checker")
     raise EvalkitError(f"unknown classifier spec {spec!r} (hf:MODEL, judge:BACKEND:MODEL, perspective, none)")
+
+
+def is_injected(spec: str) -> bool:
+    """Whether ``spec`` names a classifier injected with :func:`register_classifier`."""
+    return spec in _INJECTED
 
 
 def is_faithful(spec: str) -> bool:

@@ -1,18 +1,16 @@
 """LLM-judge fallback for CoDI-Eval's classifiers — an approximation, labelled as such.
 
-Any evalkit backend (``evalkit.backends.make_backend``) answers one short classification
-prompt per text, greedily; the answer is parsed strictly (an unparseable answer raises, so the
-check is recorded as an error, never guessed). Texts are cut to the first 3,000 characters,
-roughly the 512 tokens upstream's classifiers see.
+Any evalkit backend answers one short classification prompt per text, greedily (temperature 0,
+128 tokens), in the run's judge phase (journaled in ``judgements.jsonl``, re-parsed by
+``evalkit score`` without a call); the answer is parsed strictly (an unparseable answer is an
+error row, never guessed). Texts are cut to the first 3,000 characters, roughly the 512 tokens
+upstream's classifiers see.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from evalkit.errors import EvalkitError
-from evalkit.types import Generation, GenerationConfig, GenerationRequest
 from evalkit.verifiers.codi.classifiers import EMOTION7, SENTIMENT3, TOPICS19, Prediction
 
 MAX_CHARS = 3000
@@ -55,34 +53,3 @@ def parse_answer(kind: str, answer: str) -> Prediction:
     if len(named) != 1:
         raise ValueError(f"judge named {'no' if not named else 'more than one'} {kind} label: {answer[:80]!r}")
     return Prediction(named[0], {n: float(n == named[0]) for n in names})
-
-
-class JudgeClassifier:
-    """Classifies by asking an evalkit backend; synchronous, one request per text, cached."""
-
-    faithful = False
-
-    def __init__(self, model: str, base_url: str | None = None, backend: Any = None) -> None:
-        from evalkit.backends import make_backend
-
-        self.name = f"judge:{model}"
-        self.backend = backend if backend is not None else make_backend(model, {}, base_url=base_url, concurrency=1)
-        self.config = GenerationConfig(max_tokens=128, temperature=0.0, seed=0)
-        self._cache: dict[tuple[str, str], Prediction] = {}
-
-    def ask(self, prompt: str) -> str:
-        """One greedy completion of ``prompt``; EvalkitError when the backend reports an error."""
-        got: list[Generation] = []
-        request = GenerationRequest(pack="codi", sample_id="judge", epoch=0,
-                                    messages=({"role": "user", "content": prompt},))
-        self.backend.generate([request], self.config, lambda _req, gen: got.append(gen))
-        if not got or got[0].error:
-            raise EvalkitError(f"{self.name}: {got[0].error if got else 'no answer'}")
-        return got[0].text
-
-    def predict(self, kind: str, text: str) -> Prediction:
-        """Ask the judge about ``text`` for ``kind`` (answers cached per process)."""
-        key = (kind, text)
-        if key not in self._cache:
-            self._cache[key] = parse_answer(kind, self.ask(judge_prompt(kind, text)))
-        return self._cache[key]
