@@ -1,12 +1,15 @@
-"""The scorer: per-constraint verdicts → headline metrics and per-dimension tables with 95% CIs.
+"""The scorer: check rows → per-sample records → every declared metric (with a 95% CI) and
+the declared tables.
 
 Units are (sample, epoch). Only checks with ``status == "ok"`` count: a unit with any checker
 error is left out of the sample-level rates (and counted under ``counts``), a skipped check
 (no response, or a constraint strict mode could not interpret) is left out of its unit.
+Metrics are computed from the records by their declared aggregation (``evalkit.metrics``); the
+records go to ``records.jsonl``, the values and declarations to ``scores.json``.
 
-Plain Python, no pandas (importing it costs more than scoring thousands of checks). Table rows
-are sorted by value; the one mean over non-integral values is summed in numpy's pairwise order,
-so every figure equals what numpy/pandas would compute, to the bit.
+The scorer itself imports no pandas (the runner stays light). Table rows are sorted by value;
+float means are summed in numpy's pairwise order, so every figure equals what numpy would
+compute, to the bit.
 """
 
 from __future__ import annotations
@@ -14,11 +17,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from evalkit.metrics import (
-    Aggregate,
     Metric,
     Record,
     Table,
@@ -205,12 +207,6 @@ def score_pack(pack: TaskPack, checks: Sequence[CheckRow], generation_status: di
     declarations = [*core, *epoch_metrics(len(epoch_table)), *own]
     metrics = {m.name: compute(m.aggregate, records) for m in declarations}
     cis = {m.name: metric_ci(m, records, metrics[m.name]) for m in declarations}
-    for name, value in getattr(pack, "pack_metrics", lambda _: {})(checks).items():
-        metrics[name], cis[name] = value, ([None, None], "none")
-        declarations.append(Metric(name, "", Aggregate("custom"), headline=name == getattr(pack, "headline", "")))
-        if name == getattr(pack, "headline", ""):
-            declarations[0] = replace(declarations[0], headline=False)
-    tables.update(getattr(pack, "pack_tables", lambda _: {})(checks))
     headlines = [m.name for m in declarations if m.headline]
     return {
         "version": pack.version,
