@@ -188,8 +188,7 @@ def report(run_dir: Path, fmt: str) -> None:
     rd = RunDir(run_dir)
     scores, manifest = rd.read_scores(), rd.read_manifest()
     if fmt == "json":
-        click.echo(json.dumps({"run": str(run_dir), "model": manifest.get("model"), "usage": manifest.get("usage"),
-                               "status_counts": manifest.get("status_counts"), **scores}, indent=2))
+        click.echo(json.dumps(reporting.to_json(scores, manifest, str(run_dir)), indent=2, ensure_ascii=False))
     elif fmt == "csv":
         click.echo(reporting.to_csv(scores), nl=False)
     elif fmt == "markdown":

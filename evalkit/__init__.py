@@ -24,7 +24,7 @@ _EXPORTS = {
     "register": "evalkit.checking", "TaskPack": "evalkit.packs", "get_pack": "evalkit.packs",
     "all_packs": "evalkit.packs", "DataFile": "evalkit.datafiles", "Sample": "evalkit.types",
     "Constraint": "evalkit.types", "GenerationConfig": "evalkit.types", "EvalkitError": "evalkit.errors",
-    "RunDir": "evalkit.store",
+    "RunDir": "evalkit.store", "load_run": "evalkit.analysis",
 }
 __all__ = sorted(_EXPORTS)
 

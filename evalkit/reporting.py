@@ -1,135 +1,212 @@
-"""Terminal rendering of ``scores.json``: headline metrics and one table per dimension."""
+"""``evalkit report`` formats: every pack's declared metrics (with 95% CIs, direction, headline)
+and every table with its declared columns, as a terminal table, CSV, Markdown or JSON.
+
+All formats read a pack through :func:`evalkit.scoreview.pack_views`; none names a pack.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from evalkit.scoreview import (
+    MetricView,
+    PackView,
+    TableView,
+    fmt_ci,
+    fmt_value,
+    metric_kind,
+    pack_views,
+)
 
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{100 * x:.2f}"
+ARROW = {"higher": "↑ higher is better", "lower": "↓ lower is better"}
+CSV_FIELDS = ("pack", "table", "dimension", "key", "column", "kind", "value", "ci_low", "ci_high", "n",
+              "direction", "headline")
 
 
-def table_for(name: str, rows: list[dict[str, Any]]) -> Table:
-    """A rich table of one score table: value, passed/n, rate and 95% CI (percent)."""
-    table = Table(title=name, title_justify="left")
-    if rows and "passed" not in rows[0]:  # a pack's own table (e.g. CFBench CSR/ISR/PSR): show its columns
-        return _plain_table(table, rows)
-    for col, justify in ((name, "left"), ("passed/n", "right"), ("rate %", "right"), ("95% CI", "right")):
+def run_label(manifest: dict[str, Any], fallback: str = "") -> str:
+    """The name a run is shown under: ``--name``, else the model, else ``responses:<file name>``,
+    else ``fallback``."""
+    if manifest.get("name"):
+        return str(manifest["name"])
+    if manifest.get("model"):
+        return str(manifest["model"])
+    responses = manifest.get("responses_file")
+    if responses:
+        return f"responses:{str(responses).replace(chr(92), '/').rsplit('/', 1)[-1]}"
+    return fallback
+
+
+def _metric_cells(m: MetricView) -> tuple[str, str]:
+    kind = metric_kind(m)
+    return fmt_value(m.value, kind), fmt_ci(m.ci_low, m.ci_high, kind)
+
+
+def _column_headers(t: TableView) -> list[str]:
+    return [f"{c.name} %" if c.kind == "rate" else c.name for c in t.columns]
+
+
+def _cell(t: TableView, row: dict[str, Any], column: str, kind: str) -> str:
+    text = fmt_value(row.get(column), kind)
+    ci = fmt_ci(*t.ci(row, column), kind)
+    return f"{text} [{ci}]" if ci else text
+
+
+def _table_cells(t: TableView, row: dict[str, Any]) -> list[str]:
+    return [str(row.get(t.dimension, "")), *(_cell(t, row, c.name, c.kind) for c in t.columns)]
+
+
+# --------------------------------------------------------------------------------------- terminal
+
+def metrics_table(view: PackView) -> Table:
+    """A rich table of a pack's declared metrics: value, 95% CI, direction, description."""
+    table = Table(title=f"{view.name} metrics", title_justify="left")
+    for col, justify in (("metric", "left"), ("value", "right"), ("95% CI", "right"), ("better", "left"),
+                         ("description", "left")):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
-    for row in rows:
-        table.add_row(str(row[name]), f"{row['passed']}/{row['n']}", _pct(row["rate"]),
-                      f"{_pct(row['ci_low'])}–{_pct(row['ci_high'])}")
+    for m in view.metrics:
+        value, ci = _metric_cells(m)
+        name = f"[bold]{m.name}[/bold] (headline)" if m.headline else m.name
+        table.add_row(name, value, ci, m.direction, m.description)
     return table
 
 
-def _plain_table(table: Table, rows: list[dict[str, Any]]) -> Table:
-    """Every column of ``rows`` as is; floats in [0, 1] other than counts shown as percentages."""
-    cols = list(rows[0])
-    for col in cols:
-        table.add_column(str(col), justify="left" if col == cols[0] else "right")
-    for row in rows:
-        table.add_row(*(_pct(v) if isinstance(v, float) else str(v) for v in (row.get(c) for c in cols)))
+def table_for(t: TableView) -> Table:
+    """A rich table of one declared table: the dimension, then every declared column (rates in
+    percent with their 95% CI in brackets)."""
+    table = Table(title=f"{t.name}" + (f" — {t.description}" if t.description else ""), title_justify="left")
+    table.add_column(t.dimension, justify="left")
+    for header in _column_headers(t):
+        table.add_column(header, justify="right")
+    for row in t.rows:
+        table.add_row(*_table_cells(t, row))
     return table
-
-
-def render(scores: dict[str, Any], console: Console | None = None, only: tuple[str, ...] | None = None) -> None:
-    """Print every pack's metrics, counts and tables (``only``: restrict to these tables)."""
-    console = console or Console()
-    for pack, data in scores.get("packs", {}).items():
-        metrics = data["metrics"]
-        lo, hi = data.get("ci", {}).get("accuracy", [None, None])
-        console.print(f"[bold]{pack}[/bold] (version {data.get('version')})")
-        headline = data.get("headline", "accuracy")
-        if headline != "accuracy":
-            hl, hh = data.get("ci", {}).get(headline, [None, None])
-            ci = f" [95% CI {_pct(hl)}–{_pct(hh)}]" if hl is not None else ""
-            console.print(f"  [bold]{headline}[/bold] (headline): {_pct(metrics.get(headline))}%{ci}")
-        extra = [k for k in metrics if k not in {"accuracy", "constraint_micro", "constraint_macro", headline}
-                 and not k.startswith("pass@")]
-        if extra:
-            console.print("  " + ", ".join(f"{k} {_pct(metrics[k])}%" for k in extra))
-        console.print(f"  accuracy (all constraints pass): {_pct(metrics.get('accuracy'))}% "
-                      f"[95% CI {_pct(lo)}–{_pct(hi)}]; constraints micro {_pct(metrics.get('constraint_micro'))}%, "
-                      f"macro {_pct(metrics.get('constraint_macro'))}%")
-        at_k = sorted((k for k in metrics if k.startswith("pass@")), key=lambda k: int(k[5:]))
-        if at_k:
-            console.print(f"  epochs: mean {_pct(metrics.get('mean'))}%, "
-                          + ", ".join(f"{k} {_pct(metrics[k])}%" for k in at_k))
-        counts = data.get("counts", {})
-        console.print(f"  generations: {_fmt_counts(counts.get('generation_status', {}))}; "
-                      f"checks: {_fmt_counts(counts.get('check_status', {}))}")
-        judge = counts.get("judge")
-        if judge:  # the judge's usage, apart from the model under test
-            cost = judge.get("cost_usd")
-            shown = f"${cost:.4f}" if cost is not None else "unknown"
-            console.print(f"  judge ({', '.join(judge.get('judges', []))}): {judge.get('calls', 0)} calls, "
-                          f"{judge.get('imported', 0)} imported, {judge.get('errors', 0)} errors, "
-                          f"{judge.get('prompt_tokens', 0)} prompt + {judge.get('completion_tokens', 0)} completion "
-                          f"tokens, cost {shown}")
-        for name, rows in data.get("tables", {}).items():
-            if only is None or name in only:
-                console.print(table_for(name, rows))
 
 
 def _fmt_counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "none"
 
 
+def _judge_line(judge: dict[str, Any]) -> str:
+    cost = judge.get("cost_usd")
+    shown = f"${cost:.4f}" if isinstance(cost, int | float) else "unknown"
+    return (f"  judge ({', '.join(judge.get('judges', []))}): {judge.get('calls', 0)} calls, "
+            f"{judge.get('imported', 0)} imported, {judge.get('errors', 0)} errors, "
+            f"{judge.get('prompt_tokens', 0)} prompt + {judge.get('completion_tokens', 0)} completion tokens, "
+            f"cost {shown}")
+
+
+def render(scores: dict[str, Any], console: Console | None = None, only: tuple[str, ...] | None = None) -> None:
+    """Print every pack's headline metrics, all declared metrics with CIs, counts and every
+    declared table (``only``: restrict the tables to these names)."""
+    console = console or Console()
+    for view in pack_views(scores):
+        console.print(f"[bold]{view.name}[/bold] (version {view.version})")
+        for m in view.headlines:
+            value, ci = _metric_cells(m)
+            console.print(f"  [bold]{m.name}[/bold] (headline, {ARROW.get(m.direction, m.direction)}): {value}"
+                          + (f" [95% CI {ci}]" if ci else ""))
+        counts = view.counts
+        console.print(f"  units {view.units}; generations: {_fmt_counts(counts.get('generation_status') or {})}; "
+                      f"checks: {_fmt_counts(counts.get('check_status') or {})}")
+        if counts.get("judge"):  # the judge's usage, apart from the model under test
+            console.print(_judge_line(counts["judge"]))
+        console.print(metrics_table(view))
+        for t in view.tables:
+            if only is None or t.name in only:
+                console.print(table_for(t))
+
+
+def render_usage(manifest: dict[str, Any], console: Console | None = None) -> None:
+    """Print the run's label, status counts, token usage and cost (when known) from ``run.json``."""
+    console = console or Console()
+    usage = manifest.get("usage") or {}
+    cost = usage.get("cost_usd")
+    console.print(f"{run_label(manifest, 'run')}: generations {_fmt_counts(manifest.get('status_counts') or {})}; "
+                  f"tokens in {usage.get('prompt_tokens', 0)}, out {usage.get('completion_tokens', 0)}"
+                  + (f"; cost ${cost:.4f}" if isinstance(cost, int | float) else ""), markup=False)
+
+
+# ------------------------------------------------------------------------------------------- CSV
+
 def flat_rows(scores: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every metric and table row as flat records (pack, table, value, n, passed, rate, ci_low, ci_high)."""
+    """Every metric and every table cell as one long-format record: ``pack``, ``table``
+    (``metrics`` for metrics), ``dimension``, ``key`` (metric name or dimension value), ``column``,
+    ``kind``, ``value``, ``ci_low``, ``ci_high``, ``n``, ``direction``, ``headline``."""
     out: list[dict[str, Any]] = []
-    for pack, data in scores.get("packs", {}).items():
-        for metric, value in data["metrics"].items():
-            out.append({"pack": pack, "table": "metrics", "value": metric, "n": data.get("counts", {}).get("units"),
-                        "passed": None, "rate": value, "ci_low": None, "ci_high": None})
-        for name, rows in data.get("tables", {}).items():
-            for row in rows:
-                out.append({"pack": pack, "table": name, "value": row.get(name), "n": row.get("n"),
-                            "passed": row.get("passed"), "rate": row.get("rate"),
-                            "ci_low": row.get("ci_low"), "ci_high": row.get("ci_high")})
+    for view in pack_views(scores):
+        for m in view.metrics:
+            out.append({"pack": view.name, "table": "metrics", "dimension": "metric", "key": m.name, "column": "value",
+                        "kind": metric_kind(m), "value": m.value, "ci_low": m.ci_low, "ci_high": m.ci_high,
+                        "n": view.units, "direction": m.direction, "headline": m.headline})
+        for t in view.tables:
+            for row in t.rows:
+                for c in t.columns:
+                    lo, hi = t.ci(row, c.name)
+                    out.append({"pack": view.name, "table": t.name, "dimension": t.dimension,
+                                "key": row.get(t.dimension), "column": c.name, "kind": c.kind, "value": row.get(c.name),
+                                "ci_low": lo, "ci_high": hi, "n": row.get("n"), "direction": "", "headline": ""})
     return out
 
 
 def to_csv(scores: dict[str, Any]) -> str:
-    """CSV of :func:`flat_rows`."""
-    import csv
-    import io
-
+    """CSV of :func:`flat_rows` (one line per metric and per table cell)."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=["pack", "table", "value", "n", "passed", "rate", "ci_low", "ci_high"])
+    writer = csv.DictWriter(buf, fieldnames=list(CSV_FIELDS), lineterminator="\n")
     writer.writeheader()
     writer.writerows(flat_rows(scores))
     return buf.getvalue()
 
 
-def _md_cell(value: Any) -> str:
+# -------------------------------------------------------------------------------------- Markdown
+
+def _md(value: Any) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
+def _md_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table: the first column left-aligned, the others right-aligned."""
+    lines = ["| " + " | ".join(_md(h) for h in header) + " |", "|---|" + "".join("---:|" for _ in header[1:])]
+    return lines + ["| " + " | ".join(_md(c) for c in r) + " |" for r in rows]
+
+
 def to_markdown(scores: dict[str, Any], manifest: dict[str, Any] | None = None) -> str:
-    """Markdown: per pack the headline metrics and one table per dimension."""
+    """Markdown: per pack its declared metrics (headlines in bold, CI, direction) and one table per
+    declared table with every declared column."""
     lines: list[str] = []
     if manifest:
-        lines += [f"Model: `{manifest.get('model')}`", ""]
-    for pack, data in scores.get("packs", {}).items():
-        lines += [f"## {pack}", "", "| metric | value % |", "|---|---:|"]
-        lines += [f"| {_md_cell(k)} | {_pct(v)} |" for k, v in data["metrics"].items()]
-        for name, rows in data.get("tables", {}).items():
-            lines += ["", f"### {name}", "", f"| {name} | passed/n | rate % | 95% CI |", "|---|---:|---:|---:|"]
-            lines += [f"| {_md_cell(r.get(name))} | {r.get('passed')}/{r.get('n')} | {_pct(r.get('rate'))} | "
-                      f"{_pct(r.get('ci_low'))}–{_pct(r.get('ci_high'))} |" for r in rows]
+        lines += [f"Run: `{_md(run_label(manifest, 'run'))}`", ""]
+    for view in pack_views(scores):
+        lines += [f"## {_md(view.name)}", ""]
+        rows = []
+        for m in view.metrics:
+            value, ci = _metric_cells(m)
+            rows.append([f"**{m.name}**" if m.headline else m.name, value, ci, m.direction])
+        lines += _md_table(["metric", "value", "95% CI", "better"], rows)
         lines.append("")
+        for t in view.tables:
+            lines += [f"### {_md(t.name)}", ""] + ([_md(t.description), ""] if t.description else [])
+            lines += _md_table([t.dimension, *_column_headers(t)], [_table_cells(t, r) for r in t.rows])
+            lines.append("")
     return "\n".join(lines)
 
 
-def render_usage(manifest: dict[str, Any], console: Console | None = None) -> None:
-    """Print the run's status counts, token usage and cost (when known) from ``run.json``."""
-    console = console or Console()
-    usage = manifest.get("usage") or {}
-    cost = usage.get("cost_usd")
-    console.print(f"model {manifest.get('model')}: generations {_fmt_counts(manifest.get('status_counts') or {})}; "
-                  f"tokens in {usage.get('prompt_tokens', 0)}, out {usage.get('completion_tokens', 0)}"
-                  + (f"; cost ${cost:.4f}" if isinstance(cost, int | float) else ""))
+# ------------------------------------------------------------------------------------------- JSON
+
+def to_json(scores: dict[str, Any], manifest: dict[str, Any], run: str) -> dict[str, Any]:
+    """The ``--format json`` document: run label, model, usage, status counts, the ``scores.json``
+    content, and per pack its metrics as declared records (``views``)."""
+    views = {
+        v.name: {
+            "metrics": [{"name": m.name, "value": m.value, "ci": [m.ci_low, m.ci_high], "direction": m.direction,
+                         "headline": m.headline, "description": m.description} for m in v.metrics],
+            "tables": {t.name: {"dimension": t.dimension, "columns": [c.name for c in t.columns]} for t in v.tables},
+        }
+        for v in pack_views(scores)
+    }
+    return {"run": run, "name": run_label(manifest, run), "model": manifest.get("model"),
+            "usage": manifest.get("usage"), "status_counts": manifest.get("status_counts"), **scores, "views": views}

@@ -55,12 +55,26 @@ def test_report_formats(mock_run: Path) -> None:
     data = json.loads(runner.invoke(main, ["report", str(mock_run), "--format", "json"]).output)
     assert data["packs"]["starter"]["metrics"]["accuracy"] is not None and data["status_counts"]["error"] == 4
     csv_text = runner.invoke(main, ["report", str(mock_run), "--format", "csv"]).output
-    assert csv_text.splitlines()[0] == "pack,table,value,n,passed,rate,ci_low,ci_high"
-    assert any(line.startswith("starter,level,IV,") for line in csv_text.splitlines())
+    assert csv_text.splitlines()[0] == "pack,table,dimension,key,column,kind,value,ci_low,ci_high,n,direction,headline"
+    level_iv = [line for line in csv_text.splitlines() if line.startswith("starter,level,level,IV,")]
+    assert {line.split(",")[4] for line in level_iv} >= {"n", "passed", "rate"}
     md = runner.invoke(main, ["report", str(mock_run), "--format", "markdown"]).output
-    assert "### level" in md and "| IV |" in md
+    assert "### level" in md and "| IV |" in md and "| **accuracy** |" in md
     table = runner.invoke(main, ["report", str(mock_run)]).output
     assert "error 4" in table and "tokens in" in table
+
+
+def test_markdown_and_csv_escape_and_keep_undeclared_columns() -> None:
+    from evalkit.reporting import to_csv, to_markdown
+
+    scores = {"packs": {"p": {"version": "1", "headline": "score", "metrics": {"score": 0.5, "other": 2.5},
+                              "ci": {"score": [0.4, 0.6]}, "counts": {"units": 2},
+                              "tables": {"split": [{"split": "a|b", "n": 2, "CSR": 0.25, "note": "x\ny"}]}}}}
+    md = to_markdown(scores, {"name": "run `1`"})
+    assert "| **score** | 50.00 | 40.00–60.00 | higher |" in md and "| other | 2.5 |" in md
+    assert "| split | n | CSR % | note |" in md and "| a\\|b | 2 | 25.00 | x y |" in md
+    rows = to_csv(scores).splitlines()
+    assert "p,split,split,a|b,CSR,rate,0.25,,,2,," in rows and "p,metrics,metric,score,value,rate,0.5,0.4,0.6,2,higher,True" in rows
 
 
 # --- compare -----------------------------------------------------------------------------------
