@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from evalkit.backends.base import Backend
 from evalkit.cache import RequestCache, request_key, serve_cached
 from evalkit.errors import EvalkitError
+from evalkit.multiturn import Resolver, generate_turns, has_turns
 from evalkit.pricing import Price
 from evalkit.progress import RunProgress
 from evalkit.records import GenerationRow, GenerationStatus, Usage
@@ -91,10 +92,12 @@ def to_row(request: GenerationRequest, gen: Generation, tags: tuple[str, str] | 
     return row.model_copy(update={"status": status, "response": answer, "reasoning": reasoning})
 
 
-def pending_requests(samples: Sequence[Sample], epochs: int, done: set[tuple[str, str, int]]) -> list[GenerationRequest]:
-    """Requests for every (sample, epoch) not already finished."""
-    return [GenerationRequest(s.pack, s.id, e, s.messages)
-            for e in range(epochs) for s in samples if (s.pack, s.id, e) not in done]
+def pending_requests(samples: Sequence[Sample], epochs: int, done: set[tuple[str, str, int]],
+                     messages: Resolver | None = None) -> list[GenerationRequest]:
+    """Requests for every (sample, epoch) not already finished; ``messages(sample, epoch)`` gives
+    a multi-turn sample's messages with earlier answers filled in (None: not ready yet)."""
+    pairs = ((s, e, s.messages if messages is None else messages(s, e)) for e in range(epochs) for s in samples)
+    return [GenerationRequest(s.pack, s.id, e, m) for s, e, m in pairs if (s.pack, s.id, e) not in done and m is not None]
 
 
 def _key(request: GenerationRequest) -> tuple[str, str, int]:
@@ -107,11 +110,13 @@ def finished_keys(run_dir: RunDir) -> set[tuple[str, str, int]]:
 
 
 def generate(samples: Sequence[Sample], backend: Backend, config: GenerationConfig, run_dir: RunDir,
-             options: RunnerOptions | None = None) -> Counter[str]:
+             options: RunnerOptions | None = None, messages: Resolver | None = None) -> Counter[str]:
     """Generate what the journal lacks, journaling each result; returns status counts of this call."""
     opts = options or RunnerOptions()
+    if messages is None and has_turns(samples):  # multi-turn: stage by stage (evalkit.multiturn)
+        return generate_turns(samples, backend, config, run_dir, opts, generate)
     done = finished_keys(run_dir)
-    requests = pending_requests(samples, opts.epochs, done)
+    requests = pending_requests(samples, opts.epochs, done, messages)
     if done and requests:
         print(f"resuming: {len(done)} generations already done, {len(requests)} to go", file=sys.stderr)
     cache = RequestCache() if opts.use_cache and backend.cacheable else None

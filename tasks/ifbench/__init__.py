@@ -74,7 +74,10 @@ def to_sample(record: Any, pack: str = "ifbench") -> Sample:
 
 
 def last_user_prompt(sample: Sample) -> str:
-    """The text of the sample's last user message (what upstream response files name)."""
+    """The prompt an upstream response file names: the row's ``prompt`` (kept in ``reference``
+    by the 2-turn split), else the sample's last user message."""
+    if isinstance(sample.reference, dict) and isinstance(sample.reference.get("prompt"), str):
+        return str(sample.reference["prompt"])
     return next(m["content"] for m in reversed(sample.messages) if m["role"] == "user")
 
 
@@ -128,6 +131,20 @@ class IFBench(TaskPack):
             samples = super().load(data_dir, options)
         require_resources(samples)
         return samples
+
+    def data_hashes(self, data_dir: Path | None = None) -> dict[str, str]:
+        """sha256 of the test file and of the local 2-turn files; with 2-turn files present, a
+        test file that cannot be found is left out instead of downloaded."""
+        from evalkit.datafiles import sha256_of
+        from evalkit.tasks.ifbench.multiturn import local_file
+
+        turns = {p.name: sha256_of(p) for s in OPTIONS["subset"] if (p := local_file(data_dir, s)) is not None}
+        try:
+            return {**super().data_hashes(data_dir), **turns}
+        except DataError:
+            if turns:
+                return turns
+            raise
 
     def load_samples(self, paths: dict[str, Path], options: dict[str, str]) -> list[Sample]:
         """Parse ``IFBench_test.jsonl`` (one upstream record per line)."""
