@@ -201,33 +201,36 @@ def report(run_dir: Path, fmt: str) -> None:
 @main.command()
 @click.argument("baseline", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("current", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--max-drop", default=0.0, show_default=True, type=click.FloatRange(0, 1),
-              help="Tolerated drop of a headline metric (absolute, 0–1) before it counts as a regression.")
-@click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0, 1), help="Significance level.")
+@click.option("--max-drop", "max_drops", multiple=True, metavar="X|PACK.METRIC=X",
+              help="Tolerated worsening of a headline metric (absolute, 0–1; default 0) before it counts as a "
+                   "regression; PACK.METRIC=X sets one metric's own (repeatable).")
+@click.option("--alpha", default=0.05, show_default=True, type=click.FloatRange(0, 1),
+              help="Family-wise significance level (Holm–Bonferroni over the tested headlines).")
 @click.option("--json-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the JSON diff (default: CURRENT/compare.json).")
+@click.option("--html", "html_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write a regression page: samples that flipped pass→fail and fail→pass.")
 @click.option("--force", is_flag=True, help="Compare even when pack versions or data hashes differ.")
 @_friendly
-def compare(baseline: Path, current: Path, max_drop: float, alpha: float, json_out: Path | None, force: bool) -> None:
-    """Compare CURRENT with BASELINE per pack; exit 1 on a significant drop larger than --max-drop."""
-    from evalkit.compare import compare_runs
+def compare(baseline: Path, current: Path, max_drops: tuple[str, ...], alpha: float, json_out: Path | None,
+            html_out: Path | None, force: bool) -> None:
+    """Compare CURRENT with BASELINE: every headline metric of every pack in both runs; exit 1
+    when one is significantly worse (Holm–Bonferroni) by more than its --max-drop."""
+    from evalkit.compare import compare_runs, parse_max_drops, summary_lines
     from evalkit.store import RunDir, write_json_atomic
 
-    diff = compare_runs(RunDir(baseline), RunDir(current), max_drop=max_drop, alpha=alpha, force=force)
+    max_drop, overrides = parse_max_drops(max_drops)
+    diff = compare_runs(RunDir(baseline), RunDir(current), max_drop=max_drop, alpha=alpha, force=force,
+                        overrides=overrides)
     for warning in diff["warnings"]:
         click.echo(f"warning: {warning}", err=True)
-    for m in diff["metrics"]:
-        if m["delta"] is None:
-            continue
-        p = "" if m["p_value"] is None else f" (p={m['p_value']:.3g}, {m['test']}, n={m['n_paired']})"
-        flag = "  REGRESSION" if m["regression"] else ""
-        click.echo(f"{m['pack']}.{m['metric']}: {100 * m['baseline']:.2f} -> {100 * m['current']:.2f} "
-                   f"({100 * m['delta']:+.2f}){p}{flag}")
-    moved = sorted(diff["tables"], key=lambda r: r["delta"])[:5]
-    for r in moved:
-        if r["delta"] < 0:
-            click.echo(f"  {r['pack']} {r['table']}={r['value']}: {100 * r['delta']:+.2f}")
+    for line in summary_lines(diff):
+        click.echo(line)
     write_json_atomic(json_out or current / "compare.json", diff)
+    if html_out is not None:
+        from evalkit.compare_html import write_regression_page
+
+        click.echo(f"wrote {write_regression_page(RunDir(baseline), RunDir(current), diff, html_out)}", err=True)
     if diff["regressions"]:
         click.echo(f"regression: {', '.join(diff['regressions'])}", err=True)
         sys.exit(1)

@@ -116,8 +116,14 @@ def bootstrap_ci(agg: Aggregate, records: Sequence[Record], seed: int = BOOTSTRA
 def paired_bootstrap(agg: Aggregate, base: Sequence[Record], cur: Sequence[Record],
                      seed: int = BOOTSTRAP_SEED) -> tuple[float | None, float | None, float]:
     """Paired bootstrap of the change (current − baseline) on the sample ids both record sets
-    share, each resample drawing the same ids in both: (95% CI low, high, two-sided p-value)."""
+    share, each resample drawing the same ids in both: (95% percentile CI low, high, two-sided
+    p-value). The p-value is the normal one of the observed change over the bootstrap standard
+    error (no floor at 1/resamples, so it stays usable under a multiple-testing correction)."""
+    import math
+
     import numpy as np
+
+    from evalkit.metrics import compute
 
     shared = set(r.sample_id for r in base) & set(r.sample_id for r in cur)
     samples = [s for s in dict.fromkeys(r.sample_id for r in base) if s in shared]
@@ -128,7 +134,10 @@ def paired_bootstrap(agg: Aggregate, base: Sequence[Record], cur: Sequence[Recor
     diffs = diffs[~np.isnan(diffs)]
     if diffs.size == 0 or not diffs.any():
         return 0.0, 0.0, 1.0
-    below, above = int((diffs <= 0).sum()), int((diffs >= 0).sum())
-    p = min(1.0, 2 * (min(below, above) + 1) / (diffs.size + 1))
     lo, hi = np.percentile(diffs, [2.5, 97.5])
-    return float(lo), float(hi), p
+    b_val, c_val = compute(agg, base), compute(agg, cur)
+    observed = 0.0 if b_val is None or c_val is None else c_val - b_val
+    se = float(diffs.std(ddof=1)) if diffs.size > 1 else 0.0
+    if se == 0.0:
+        return float(lo), float(hi), 1.0 if observed == 0 else 0.0
+    return float(lo), float(hi), min(1.0, math.erfc(abs(observed) / se / math.sqrt(2)))
