@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures"
 IFEVAL_GPT4 = "ifeval/reference_gpt4/input_response_data_gpt4_20231107_145030.jsonl"
 SINGLE_PACKS = ("starter", "ifeval", "cfbench", "lr2bench", "followbench", "muldimif", "questbench", "codi",
-                "kitab", "agentif")
+                "kitab", "agentif", "ifbench", "multiif")
 MULTI = "multi"
 BAD = "x"  # an answer that meets almost no constraint
 CACHE_VARS = ("EVALKIT_CACHE_DIR", "EVALKIT_REQUEST_CACHE_DIR")
@@ -204,6 +204,19 @@ def _agentif(out: Path, shared: Path, degraded: bool) -> None:
                     data_dir=FIXTURES / "agentif", judge="openai:judge", judge_args=args, progress=False)
 
 
+def _ifbench(out: Path, shared: Path, degraded: bool) -> None:
+    os.environ.setdefault("NLTK_DATA", str(shared / "ifbench" / "nltk_data"))
+    rows = [json.loads(line) for line in (shared / "ifbench/reference/synthetic_probe_verdicts.jsonl").open()][:80]
+    answers = [{"prompt": r["prompt"], "response": BAD if _worse(i, degraded) else r["response"]}
+               for i, r in enumerate(rows)]
+    evalkit.score_responses("ifbench", _jsonl(_input(out, ".jsonl"), answers), out=out, data_dir=shared)
+
+
+def _multiif(out: Path, shared: Path, degraded: bool) -> None:
+    evalkit.run(["multiif"], "mock:constant" if degraded else "mock:echo", out=out,
+                model_args={"text": BAD} if degraded else None, data_dir=FIXTURES / "multiif", progress=False)
+
+
 def _multi(out: Path, shared: Path, degraded: bool) -> None:
     evalkit.run(["starter", "ifeval", "muldimif"], "mock:constant" if degraded else "mock:echo", out=out,
                 model_args={"text": BAD} if degraded else None, data_dir=shared, limit=30, progress=False)
@@ -212,7 +225,7 @@ def _multi(out: Path, shared: Path, degraded: bool) -> None:
 BUILDERS: dict[str, Builder] = {
     "starter": _starter, "ifeval": _ifeval, "cfbench": _cfbench, "lr2bench": _lr2bench,
     "followbench": _followbench, "muldimif": _muldimif, "questbench": _questbench, "codi": _codi,
-    "kitab": _kitab, "agentif": _agentif, MULTI: _multi,
+    "kitab": _kitab, "agentif": _agentif, "ifbench": _ifbench, "multiif": _multiif, MULTI: _multi,
 }
 _BUILT: dict[tuple[Path, bool], dict[str, Path]] = {}
 
