@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from cli import main
 
-from .allpacks import BUILDERS, MULTI, SINGLE_PACKS, all_runs
+from .allpacks import BUILDERS, MULTI, REPO, SINGLE_PACKS, all_runs
 
 RUNS = (*SINGLE_PACKS, MULTI)
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -214,12 +214,16 @@ def _chromium() -> str:
     return path
 
 
-def _dom(page: Path, tmp: Path) -> str:
+def _browse(page: Path, tmp: Path, *extra: str) -> str:
     result = subprocess.run([_chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp / 'profile'}",
-                             "--virtual-time-budget=3000", "--dump-dom", page.as_uri()],
+                             "--virtual-time-budget=3000", *extra, page.as_uri()],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
+
+
+def _dom(page: Path, tmp: Path) -> str:
+    return _browse(page, tmp, "--dump-dom")
 
 
 def test_leaderboard_opens_in_chromium(site: Path, runs: dict[str, Path], tmp_path: Path) -> None:
@@ -227,6 +231,11 @@ def test_leaderboard_opens_in_chromium(site: Path, runs: dict[str, Path], tmp_pa
     assert 'class="sortable overview"' in dom
     for name in SINGLE_PACKS:
         assert f'id="pack-{name}"' in dom
+    artifacts = REPO / "test-artifacts"  # what a CI job keeps to look at
+    artifacts.mkdir(exist_ok=True)
+    shot = artifacts / "leaderboard-all-packs.png"
+    _browse(site / "index.html", tmp_path, f"--screenshot={shot}", "--window-size=1400,2400")
+    assert shot.is_file() and shot.stat().st_size > 10_000
     page = next(p for p in site.glob("*.html") if "multi" in p.name)
     dom = _dom(page, tmp_path)
     assert all(f'id="pack-{pack}"' in dom for pack in _scores(runs[MULTI])["packs"])
