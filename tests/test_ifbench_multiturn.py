@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from cli import main
 from evalkit.checking import CheckContext, build_checker
-from evalkit.errors import DataError
+from evalkit.errors import DataError, EvalkitError
 from evalkit.tasks.ifbench import PACK
 
 from .mock_openai_server import serve
@@ -83,3 +83,19 @@ def test_upstream_prompt_response_file_is_matched_by_the_rows_prompt(tmp_path: P
     assert result.exit_code == 0, result.output
     checks = {c["sample_id"]: c for c in map(json.loads, (tmp_path / "s" / "checks.jsonl").read_text().splitlines())}
     assert checks["mt-1"]["passed"] is True and checks["mt-0"]["passed"] is False  # mt-0 unanswered
+
+
+def test_prompt_files_are_refused_when_prompts_repeat(tmp_path: Path) -> None:
+    folder = tmp_path / "ifbench" / "IFBench_multi-turn"
+    folder.mkdir(parents=True)
+    rows = [json.loads(line) for line in
+            (FIXTURES / "ifbench" / "IFBench_multi-turn" / "ifbench_constraints.jsonl").read_text().splitlines()]
+    rows[1]["prompt"] = rows[0]["prompt"]
+    (folder / "ifbench_constraints.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    samples = PACK.load(tmp_path, {"split": "multiturn"})
+    responses = tmp_path / "r.jsonl"
+    responses.write_text(json.dumps({"prompt": rows[0]["prompt"], "response": "x"}) + "\n")
+    with pytest.raises(EvalkitError, match="share a prompt"):
+        PACK.parse_responses(responses, samples)
+    responses.write_text(json.dumps({"key": "mt-1", "response": "x"}) + "\n")
+    assert dict(PACK.parse_responses(responses, samples) or [])["mt-1"] == "x"

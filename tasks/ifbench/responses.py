@@ -59,6 +59,10 @@ def parse_upstream(path: Path, samples: Sequence[Sample], prompt_of: Any) -> lis
         if unknown:
             raise EvalkitError(f"{path}: keys not in the pack: {', '.join(unknown[:10])}")
     else:
+        prompts = [prompt_of(s) for s in samples]
+        if len(set(prompts)) != len(prompts):
+            raise EvalkitError(f"{path}: several samples share a prompt, so {{\"prompt\", \"response\"}} rows "
+                               "cannot be matched; use {\"key\", \"response\"} rows")
         index = _prompt_index(path, rows)
         found = {}
         for s in samples:
