@@ -183,10 +183,9 @@ def score(run_dir: Path | None, pack: str | None, responses: Path | None, task_a
 def report(run_dir: Path, fmt: str) -> None:
     """Print the scores of RUN_DIR: headline metrics with 95% CIs, tables, statuses, tokens."""
     from evalkit import reporting
-    from evalkit.store import RunDir
+    from evalkit.scoreview import read_run
 
-    rd = RunDir(run_dir)
-    scores, manifest = rd.read_scores(), rd.read_manifest()
+    manifest, scores = read_run(run_dir)
     if fmt == "json":
         click.echo(json.dumps(reporting.to_json(scores, manifest, str(run_dir)), indent=2, ensure_ascii=False))
     elif fmt == "csv":

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalkit.errors import EvalkitError
-from evalkit.scoreview import pack_views
+from evalkit.scoreview import pack_views, read_run
 from evalkit.store import RunDir
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ def load_run(path: Path | str) -> Run:
     generations, checks, per-sample records and metrics); EvalkitError when ``path`` holds no run."""
     pd = _pandas()
     rd = RunDir(Path(path))
-    manifest, scores = rd.read_manifest(), rd.read_scores()
+    manifest, scores = read_run(rd.path)
     generations = _frame(pd, _read_jsonl(rd.path / "generations.jsonl"), ("pack", "sample_id", "epoch", "status"))
     checks = _frame(pd, _read_jsonl(rd.path / "checks.jsonl"),
                     ("pack", "sample_id", "epoch", "constraint_index", "checker", "passed", "status"))

@@ -11,9 +11,13 @@ the rows), so older run directories stay readable. No reader names a pack or a p
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from evalkit.errors import EvalkitError
 
 CI_KEYS = ("ci_low", "ci_high")
 
@@ -114,6 +118,8 @@ def _metrics(data: dict[str, Any]) -> tuple[MetricView, ...]:
         decls = [{"name": k, "direction": "higher", "headline": k == headline} for k in values]
     out = []
     for d in decls:
+        if not isinstance(d, dict) or "name" not in d:
+            continue
         name = str(d["name"])
         lo, hi = _ci_pair(cis.get(name))
         out.append(MetricView(name, str(d.get("description") or ""), str(d.get("direction") or "higher"),
@@ -174,6 +180,23 @@ def pack_view(name: str, data: dict[str, Any]) -> PackView:
 def pack_views(scores: dict[str, Any]) -> list[PackView]:
     """One :class:`PackView` per pack of a ``scores.json`` document, in file order."""
     return [pack_view(name, data) for name, data in (scores.get("packs") or {}).items() if isinstance(data, dict)]
+
+
+def read_run(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``run.json`` and ``scores.json`` of the run directory ``path``; EvalkitError (one line,
+    naming the file) when either is missing, not JSON, or not shaped like a scored run."""
+    from evalkit.store import RunDir
+
+    rd = RunDir(path)
+    manifest = rd.read_manifest()
+    try:
+        scores = rd.read_scores()
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise EvalkitError(f"{path / 'scores.json'}: not valid JSON ({exc}); re-create it with `evalkit score {path}`"
+                           ) from None
+    if not isinstance(manifest, dict) or not isinstance(scores, dict) or not isinstance(scores.get("packs"), dict):
+        raise EvalkitError(f"{path}: run.json or scores.json is not shaped like a scored run's")
+    return manifest, scores
 
 
 def fmt_value(value: Any, kind: str) -> str:

@@ -28,7 +28,15 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from evalkit.errors import EvalkitError
 from evalkit.leaderboards.chart import level_chart_svg
 from evalkit.reporting import run_label
-from evalkit.scoreview import PackView, TableView, fmt_ci, fmt_value, metric_kind, pack_views
+from evalkit.scoreview import (
+    PackView,
+    TableView,
+    fmt_ci,
+    fmt_value,
+    metric_kind,
+    pack_views,
+    read_run,
+)
 from evalkit.store import RunDir, write_json_atomic
 
 LEVEL_DIMENSION = "level"
@@ -66,8 +74,7 @@ def load_runs(paths: list[Path]) -> list[RunEntry]:
     taken: set[str] = set()
     entries = []
     for path in paths:
-        rd = RunDir(path)
-        manifest, scores = rd.read_manifest(), rd.read_scores()
+        manifest, scores = read_run(path)
         label = run_label(manifest, path.name)
         entries.append(RunEntry(_slug(f"{label}-{path.name}", taken), label, path, manifest, scores))
     return entries

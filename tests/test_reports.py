@@ -141,3 +141,16 @@ def test_different_data_is_refused_unless_forced(tmp_path: Path) -> None:
     assert code == 2 and "not comparable" in out and "--force" in out
     code, out = _compare(a, b, "--force")
     assert code == 0
+
+
+def test_readers_refuse_a_broken_scores_file_in_one_line(mock_run: Path, tmp_path: Path) -> None:
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(mock_run, broken)
+    (broken / "scores.json").write_text('{"packs": {"starter": ', encoding="utf-8")
+    runner = CliRunner()
+    for args in (["report", str(broken), "--format", "csv"], ["leaderboard", str(broken), "--out", str(tmp_path / "s")]):
+        result = runner.invoke(main, args)
+        assert result.exit_code == 2 and "scores.json: not valid JSON" in result.output, result.output
+        assert "Traceback" not in result.output
