@@ -154,10 +154,10 @@ def _pack_changes(pack: str, run_b: RunDir, run_c: RunDir, base: Mapping[str, An
 
 def _gate(changes: list[MetricChange], alpha: float) -> list[MetricChange]:
     """Holm–Bonferroni over the tested headlines, then the direction and max-drop rule."""
-    tested = [i for i, c in enumerate(changes) if c.p_value is not None]
-    rejected, adjusted = holm([changes[i].p_value or 1.0 for i in tested], alpha)
+    tested = [(i, c.p_value) for i, c in enumerate(changes) if c.p_value is not None]
+    rejected, adjusted = holm([p for _, p in tested], alpha)
     out = list(changes)
-    for i, rej, adj in zip(tested, rejected, adjusted, strict=True):
+    for (i, _), rej, adj in zip(tested, rejected, adjusted, strict=True):
         c = changes[i]
         worse = None if c.delta is None else (-c.delta if c.direction == "higher" else c.delta)
         regression = rej and worse is not None and worse > (c.max_drop or 0.0)
