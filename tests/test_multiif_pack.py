@@ -117,3 +117,33 @@ def test_kill_between_turns_then_resume_never_reasks_an_answered_turn(tmp_path: 
         assert body["messages"][1]["content"] in answers.values()
     final = [g["sample_id"] for g in _lines(out / "generations.jsonl")]
     assert sorted(final) == sorted(TURN_IDS), "lost or duplicated turns"
+
+
+def test_failed_turns_hold_back_later_turns_until_retried_per_epoch(tmp_path: Path) -> None:
+    import evalkit
+    from evalkit.errors import EvalkitError as Failed
+
+    out = tmp_path / "run"
+    for attempt in range(8):
+        try:
+            evalkit.run(["multiif"], "mock:echo", out=out, epochs=2, model_args={"fail_every": 3},
+                        data_dir=FIXTURES, progress=False, resume=attempt > 0)
+        except Failed:
+            pass  # too many failures in one call: the next call retries them
+        rows = _lines(out / "generations.jsonl")
+        if attempt == 0:
+            failed = {(r["sample_id"], r["epoch"]) for r in rows if r["status"] == "error"}
+            assert failed, "fail_every should make some first-call requests fail"
+            done = {(r["sample_id"], r["epoch"]) for r in rows if r["status"] != "error"}
+            for sid, epoch in failed:  # nothing built on a failed answer was asked
+                conv, turn = sid.split(":turn")
+                assert (f"{conv}:turn{int(turn) + 1}", epoch) not in done
+        ok = {(r["sample_id"], r["epoch"]): r for r in rows if r["status"] != "error"}
+        if len(ok) == 2 * len(TURN_IDS):
+            break
+    assert len(ok) == 2 * len(TURN_IDS)
+    for (sid, epoch), row in ok.items():
+        conv, turn = sid.split(":turn")
+        if turn != "1":
+            previous = ok[(f"{conv}:turn{int(turn) - 1}", epoch)]
+            assert row["messages"][-2] == {"role": "assistant", "content": previous["response"]}
