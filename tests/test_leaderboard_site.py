@@ -79,3 +79,32 @@ def test_drill_down_lists_failed_constraints_and_payload_stays_text(site: Path, 
     assert "FAIL" in dom and "starter-001" in dom
     assert "Name the three primary colors of paint." in dom  # the prompt is shown
     assert "keyword 'blue' appears fewer than 1x" in dom.replace("&#39;", "'")  # the failure's reason
+
+
+def test_inline_script_is_the_one_the_csp_allows(site: Path) -> None:
+    import base64
+    import hashlib
+    import re
+
+    for page in site.glob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        allowed = re.search(r"script-src 'sha256-([^']+)'", html)
+        scripts = re.findall(r"<script>(.*?)</script>", html, flags=re.S)
+        assert allowed and len(scripts) == 1, page.name
+        assert base64.b64encode(hashlib.sha256(scripts[0].encode()).digest()).decode() == allowed.group(1)
+
+
+def test_run_pages_redact_secrets_and_show_relative_paths(tmp_path: Path) -> None:
+    run = tmp_path / "runs" / "secret"
+    assert CliRunner().invoke(main, ["run", "--model", "mock:echo", "--limit", "2", "--out", str(run)]).exit_code == 0
+    manifest = json.loads((run / "run.json").read_text())
+    manifest["backend"] = {"options": {"api_key": "sk-LEAK1", "Authorization": "Bearer LEAK2", "temperature": 0},
+                           "base_url": "https://user:LEAK3@example.test/v1", "x_auth_token": "LEAK4"}
+    (run / "run.json").write_text(json.dumps(manifest))
+    out = tmp_path / "site"
+    assert CliRunner().invoke(main, ["leaderboard", str(run), "--out", str(out)]).exit_code == 0
+    pages = "".join(p.read_text(encoding="utf-8") for p in out.glob("*"))
+    assert not any(f"LEAK{i}" in pages for i in range(1, 5))
+    assert "run directory: ../runs/secret" in pages and str(tmp_path) not in pages
+    assert "&#34;temperature&#34;: 0" in pages  # the rest of the manifest is shown
+
