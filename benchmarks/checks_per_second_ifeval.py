@@ -2,8 +2,11 @@
 
 Usage: python benchmarks/checks_per_second_ifeval.py [--data-dir ../shared/data] [--repeat 3]
 Prints checks/s (each check gives the strict and the loose verdict) for the pack and per
-instruction type, and agreement with the reference verdicts. Caches are cleared before each
-pass, so every pass does the full work; NLTK/Punkt/langdetect loading is timed separately.
+instruction type, and agreement with the reference verdicts. As the grader does, each response
+gets one context whose memo its instructions share (sentences, language… computed once per
+response). The process-wide caches of pure results (Punkt context decisions, langdetect words)
+are cleared before each pass, so every pass does the full work; loading NLTK, Punkt and the
+langdetect profiles is timed separately.
 """
 
 from __future__ import annotations
@@ -17,15 +20,17 @@ from pathlib import Path
 from evalkit.checking import CheckContext
 from evalkit.grading import Grader
 from evalkit.tasks.ifeval import PACK
-from evalkit.verifiers.ifeval import _base, _text
+from evalkit.verifiers.ifeval import _text
+from evalkit.verifiers.text import langid, sentences
 
 GPT4 = "ifeval/reference_gpt4/input_response_data_gpt4_20231107_145030.jsonl"
 
 
 def _clear_caches() -> None:
-    _base.loose_variants.cache_clear()
-    _text.sentences.cache_clear()
-    _text._upper_tokens.cache_clear()
+    sentences._tokenizer()._breaks.clear()
+    detector = langid.fast_detector()
+    if detector is not None:
+        detector._words.clear()
 
 
 def _reference(data_dir: Path) -> dict[tuple[str, int], dict[str, bool]]:
@@ -52,18 +57,21 @@ def main() -> None:
     print(f"start-up: Punkt, Treebank and langdetect profiles loaded in {time.perf_counter() - t0:.2f} s")
     samples = {s.id: s for s in PACK.load(args.data_dir)}
     pairs = PACK.parse_responses(args.data_dir / GPT4, list(samples.values())) or []
-    grader, ctx = Grader("strict"), CheckContext(mode="strict")
+    grader = Grader("strict")
     work = [(sid, i, grader._checker(c.checker, c.params), text)
             for sid, text in pairs for i, c in enumerate(samples[sid].constraints)]
+    memos: dict[str, dict[str, object]] = {}
     reference = _reference(args.data_dir)
     per_type: dict[str, float] = defaultdict(float)
     per_count: dict[str, int] = defaultdict(int)
     for run in range(args.repeat):
         _clear_caches()
+        memos.clear()
         agree = compared = 0
         start = time.perf_counter()
         for sid, i, checker, text in work:
             t1 = time.perf_counter()
+            ctx = CheckContext(mode="strict", sample_id=sid, memo=memos.setdefault(sid, {}))
             result = grader.check_one(checker, text, ctx)
             if run == args.repeat - 1:
                 per_type[checker.id] += time.perf_counter() - t1

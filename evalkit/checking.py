@@ -11,7 +11,7 @@ import difflib
 import importlib
 import pkgutil
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar, TypeVar
 
 from evalkit.errors import EvalkitError
@@ -39,6 +39,9 @@ class CheckContext:
     reference: Any = None
     # stored judge verdicts of this (sample, epoch) by group (``evalkit.judging.Judgement``)
     judgements: dict[str, Any] | None = None
+    # analyses of the response computed once and shared by every constraint of the sample
+    # (checkers key their entries by family, e.g. ``"ifeval.analyses"``); None: nothing shared
+    memo: dict[str, Any] | None = field(default=None, compare=False)
 
     @property
     def strict(self) -> bool:

@@ -39,7 +39,7 @@ class Grader:
     def grade(self, sample: Sample, generation: GenerationRow) -> Iterator[CheckRow]:
         """One row per constraint of ``sample`` for ``generation`` (skipped rows when it failed)."""
         ctx = CheckContext(mode=self.mode, sample_id=sample.id, meta=sample.meta, reference=sample.reference,
-                           judgements=self.judgements.get((sample.pack, sample.id, generation.epoch)))
+                           judgements=self.judgements.get((sample.pack, sample.id, generation.epoch)), memo={})
         failed = generation.status == "error"
         for index, constraint in enumerate(sample.constraints):
             if failed:

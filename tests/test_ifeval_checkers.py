@@ -160,3 +160,60 @@ def test_adversarial_inputs_graded_in_bounded_time(name: str) -> None:
         assert result.passed in (True, False) and result.status == "ok"
         assert time.perf_counter() - t0 < 30, iid
     assert time.perf_counter() - start < 60
+
+
+def _langdetect_reference(text: str) -> str | None:
+    """Seeded ``langdetect`` itself, as upstream calls it (the slow reference)."""
+    from langdetect.lang_detect_exception import LangDetectException
+
+    from evalkit.verifiers.text.langid import _slow_factory
+
+    detector = _slow_factory().create()
+    detector.append(text)
+    try:
+        return str(detector.detect())
+    except LangDetectException:
+        return None
+
+
+def test_fast_language_detection_equals_langdetect(shared_data: Any) -> None:
+    """The fast detector gives langdetect's answer on real responses, their loose variants,
+    fragments and edge cases (mixed scripts, capitals, URLs, e-mail, no letters)."""
+    import json
+
+    from evalkit.verifiers.ifeval._base import loose_variants
+    from evalkit.verifiers.text.langid import fast_detector
+
+    path = shared_data / "ifeval" / "reference_gpt4" / "input_response_data_gpt4_20231107_145030.jsonl"
+    responses = [json.loads(line)["response"] for line in path.read_text().splitlines()]
+    rng = random.Random(7)
+    texts = [v for r in rng.sample(responses, 60) for v in loose_variants(r)]
+    texts += [r[i:i + 40] for r in rng.sample(responses, 60) for i in [rng.randrange(max(1, len(r)))]]
+    texts += ["", "123 !!", "a", "HELLO WORLD, THIS IS LOUD", "École ÉTÉ", "日本語のテキストです", "Привет, мир",
+              "see http://example.com/x?y=1 now", "mail me: a.b@example.org", "a    b", " x", "x ", "CamelCase USAToday",
+              "Xin chào các bạn", "مرحبا بالعالم", "Ein kurzer deutscher Satz über Hunde."]
+    detector = fast_detector()
+    assert detector is not None  # CPython: the fast path is used
+    mismatches = [t for t in texts if detector.detect(t) != _langdetect_reference(t)]
+    assert not mismatches
+
+
+def test_analyses_are_shared_by_the_instructions_of_a_response(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With one memo per response (as the grader passes it), language detection and sentence
+    splitting run once for all instructions and both verdicts."""
+    from evalkit.verifiers.text import langid
+
+    detector = langid.fast_detector()
+    assert detector is not None
+    calls: list[int] = []
+    real = detector.detect_rows
+    monkeypatch.setattr(detector, "detect_rows", lambda rows: calls.append(1) or real(rows))
+    memo: dict[str, Any] = {}
+    ctx = CheckContext(mode="strict", memo=memo)
+    text = "THIS IS AN ANSWER IN CAPITALS. IT HAS TWO SENTENCES."
+    for iid, params in [("change_case:english_capital", {}), ("language:response_language", {"language": "en"}),
+                        ("length_constraints:number_sentences", {"num_sentences": 2, "relation": LEAST})]:
+        assert build_checker(f"ifeval.{iid}", params).check(text, ctx).passed
+    assert len(calls) == 1
+    (shared,) = memo["ifeval.analyses"].values()
+    assert shared.text(text).sentences == ("THIS IS AN ANSWER IN CAPITALS.", "IT HAS TWO SENTENCES.")

