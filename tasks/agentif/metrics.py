@@ -40,15 +40,6 @@ def csr(rows: Sequence[tuple[CheckRow, Any]]) -> float | None:
     return sum(1 for _, v in rows if v is True) / len(rows) if rows else None
 
 
-def isr(rows: Sequence[tuple[CheckRow, Any]]) -> float | None:
-    """Share of instances (sample, epoch) whose non-None scores are all truthy."""
-    units: dict[tuple[str, int], bool] = {}
-    for row, value in rows:
-        key = (row.sample_id, row.epoch)
-        units[key] = units.get(key, True) and bool(value)
-    return sum(units.values()) / len(units) if units else None
-
-
 def tables(checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
     """CSR per ``dimension`` and per ``type`` (a comma-joined list counts once per listed type)."""
     rows = scored(checks)

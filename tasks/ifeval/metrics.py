@@ -37,21 +37,6 @@ def _verdict(row: CheckRow, mode: str) -> bool:
     return bool((row.details or {}).get(mode))
 
 
-def ifeval_metrics(checks: Sequence[CheckRow]) -> dict[str, float | None]:
-    """``prompt_strict``, ``inst_strict``, ``prompt_loose``, ``inst_loose`` (None without rows):
-    prompt = share of units with every instruction followed; inst = share of instructions."""
-    rows = usable_rows(checks)
-    units: dict[tuple[str, int], list[CheckRow]] = defaultdict(list)
-    for row in rows:
-        units[(row.sample_id, row.epoch)].append(row)
-    out: dict[str, float | None] = {}
-    for mode in MODES:
-        out[f"prompt_{mode}"] = (sum(all(_verdict(r, mode) for r in u) for u in units.values()) / len(units)
-                                 if units else None)
-        out[f"inst_{mode}"] = sum(_verdict(r, mode) for r in rows) / len(rows) if rows else None
-    return out
-
-
 def _table(rows: list[CheckRow], dimension: str, mode: str) -> list[dict[str, Any]]:
     groups: dict[str, list[CheckRow]] = defaultdict(list)
     for row in rows:

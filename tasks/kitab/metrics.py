@@ -27,15 +27,6 @@ def _means(rows: Sequence[CheckRow]) -> dict[str, float | None]:
     return out
 
 
-def kitab_metrics(checks: Sequence[CheckRow]) -> dict[str, float | None]:
-    """Overall means of the five per-query metrics, plus the share of queries scored."""
-    rows = _scored(checks)
-    total = len({(c.sample_id, c.epoch) for c in checks if c.checker == "kitab.query"})
-    metrics = _means(rows)
-    metrics["scored_share"] = len(rows) / total if total else None
-    return metrics
-
-
 def _row(key: str, value: str, members: Sequence[CheckRow]) -> dict[str, Any]:
     """One table row in evalkit's layout (passed/n/rate/CI = all-correct) plus the KITAB means."""
     from evalkit.scoring import wilson

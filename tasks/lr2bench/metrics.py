@@ -90,12 +90,6 @@ def task_figures(per_level: dict[str, dict[str, dict[str, float | None]]]) -> di
             for task, levels in per_level.items()}
 
 
-def overall_figures(checks: Sequence[CheckRow]) -> dict[str, float | None]:
-    """The headline CR, S-Acc, EM, PM-0.5: unweighted mean over the tasks present."""
-    tasks = task_figures(level_figures(checks))
-    return {m: _mean([fig[m] for fig in tasks.values()]) for m in METRICS}
-
-
 def tables(checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
     """``level`` (one row per task level, keyed ``task/level``; ``passed``/``rate`` are the EM
     count and rate with a Wilson CI) and ``task`` (level means; ``rate`` is the task EM, no CI,
