@@ -78,8 +78,9 @@ def _custom(agg: Aggregate, records: Sequence[Record], samples: list[str], weigh
         by_sample.setdefault(r.sample_id, []).append(r)
     function = resolve(agg.function)
     out = np.full(weights.shape[0], np.nan)
+    groups = [by_sample.get(s, []) for s in samples]
     for b, row in enumerate(weights):
-        drawn = [r for s, w in zip(samples, row, strict=True) for _ in range(int(w)) for r in by_sample.get(s, [])]
+        drawn = [r for i in np.repeat(np.arange(len(samples)), row) for r in groups[i]]
         value = function(drawn, **agg.params)
         out[b] = np.nan if value is None else value
     return out

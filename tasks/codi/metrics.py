@@ -221,9 +221,16 @@ def avg_max_toxicity(records: Sequence[Any]) -> float | None:
 
 
 def _task_scores(records: Sequence[Any]) -> list[float | None]:
-    from evalkit.metrics import compute
-
-    return [detoxic(records) if t == "detoxic" else compute(mean("passed", where={"task": t}), records) for t in TASKS]
+    """Each task's score from records, in ``TASKS`` order (one pass; detoxic by its own rule)."""
+    tally: dict[str, list[int]] = {}
+    for r in records:
+        passed = r.values.get("passed")
+        if passed is not None:
+            cell = tally.setdefault(str(r.dims.get("task", "")), [0, 0])
+            cell[0] += bool(passed)
+            cell[1] += 1
+    return [detoxic(records) if t == "detoxic" else (tally[t][0] / tally[t][1] if t in tally else None)
+            for t in TASKS]
 
 
 def average(records: Sequence[Any], scored_only: bool = False) -> float | None:
