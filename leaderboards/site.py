@@ -95,10 +95,10 @@ def redacted(obj: Any, name: str = "") -> Any:
 
 
 def portable(obj: Any, out: Path) -> Any:
-    """``obj`` with every absolute path string made relative to ``out`` (where the site is
-    built), so pages never show the building machine's folders."""
+    """``obj`` with every absolute path string (keys too) made relative to ``out`` (where the
+    site is built), so pages never show the building machine's folders."""
     if isinstance(obj, dict):
-        return {k: portable(v, out) for k, v in obj.items()}
+        return {portable(k, out): portable(v, out) for k, v in obj.items()}
     if isinstance(obj, list):
         return [portable(v, out) for v in obj]
     if isinstance(obj, str) and os.path.isabs(obj) and "\n" not in obj:

@@ -182,15 +182,45 @@ def _kitab_answer(*titles: str) -> str:
     return "Thinking...\nOutput:    \n" + "".join(f"{i}. Reason: r. Title: {t}\n" for i, t in enumerate(titles, 1))
 
 
+def _replicated(out: Path, pack: str, name: str, copies: int, transform: Callable[[str, int], str]) -> Path:
+    """A data folder holding ``pack``'s test fixture with the data file ``name`` rewritten by
+    ``transform(text, copies)`` (the fixtures are too small for a paired test to see a drop)."""
+    src = FIXTURES / pack / pack
+    dest = out.parent.parent / "data" / pack  # one copy for baseline and degraded runs: same data, same hashes
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in src.iterdir():
+        text = f.read_text(encoding="utf-8")
+        (dest / f.name).write_text(transform(text, copies) if f.name == name else text, encoding="utf-8")
+    return dest.parent
+
+
+def _repeat_lines(text: str, copies: int) -> str:
+    return "".join(line + "\n" for line in text.splitlines() if line.strip()) * copies
+
+
+def _renumber_instances(text: str, copies: int) -> str:
+    rows = json.loads(text)
+    out = []
+    for k in range(copies):
+        for row in rows:
+            row = dict(row)
+            if row.get("id"):
+                row["id"] = f"{row['id']}-{k}"
+            else:
+                row["query_id"] = f"{row.get('query_id')}-{k}"
+            out.append(row)
+    return json.dumps(out, ensure_ascii=False)
+
+
 def _kitab(out: Path, shared: Path, degraded: bool) -> None:
-    samples = get_pack("kitab").load(FIXTURES / "kitab")
+    data = _replicated(out, "kitab", "KITAB-ONE-BOOK-CONSTRAINTS.json", 5, _repeat_lines)
+    samples = get_pack("kitab").load(data)
     rows = []
     for i, s in enumerate(samples):
         books = [str(b).split(" (")[0] for b in (s.reference or {}).get("all_books", [])][:2]
         text = "I don't know any." if _worse(i, degraded) or not books else _kitab_answer(*books)
         rows.append({"id": s.id, "response": text})
-    evalkit.score_responses("kitab", _jsonl(_input(out, ".jsonl"), rows), out=out,
-                            data_dir=FIXTURES / "kitab")
+    evalkit.score_responses("kitab", _jsonl(_input(out, ".jsonl"), rows), out=out, data_dir=data)
 
 
 def _agentif(out: Path, shared: Path, degraded: bool) -> None:
@@ -201,7 +231,8 @@ def _agentif(out: Path, shared: Path, degraded: bool) -> None:
 
     with _judge(reply) as args:
         evalkit.run(["agentif"], "mock:constant", out=out, model_args={"text": "<think>plan</think><code>print(1)</code>"},
-                    data_dir=FIXTURES / "agentif", judge="openai:judge", judge_args=args, progress=False)
+                    data_dir=_replicated(out, "agentif", "eval.json", 5, _renumber_instances), judge="openai:judge",
+                    judge_args=args, progress=False)
 
 
 def _ifbench(out: Path, shared: Path, degraded: bool) -> None:
@@ -212,9 +243,23 @@ def _ifbench(out: Path, shared: Path, degraded: bool) -> None:
     evalkit.score_responses("ifbench", _jsonl(_input(out, ".jsonl"), answers), out=out, data_dir=shared)
 
 
+def _renumber_conversations(text: str, copies: int) -> str:
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(text)))
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for k in range(copies):
+        writer.writerows({**row, "key": f"{row['key']}{k:02d}"} for row in rows)
+    return buf.getvalue()
+
+
 def _multiif(out: Path, shared: Path, degraded: bool) -> None:
+    data = _replicated(out, "multiif", "multiIF_20241018.csv", 10, _renumber_conversations)
     evalkit.run(["multiif"], "mock:constant" if degraded else "mock:echo", out=out,
-                model_args={"text": BAD} if degraded else None, data_dir=FIXTURES / "multiif", progress=False)
+                model_args={"text": "x, y"} if degraded else None, data_dir=data, progress=False)
 
 
 def _multi(out: Path, shared: Path, degraded: bool) -> None:

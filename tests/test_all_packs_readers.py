@@ -149,8 +149,6 @@ def test_compare_identical_runs_pass(runs: dict[str, Path], name: str, tmp_path:
     assert code == 0, out
 
 
-@pytest.mark.xfail(reason="needs `compare` gating every declared headline metric in its direction "
-                          "(the declared-metrics compare); today's compare gates accuracy only", strict=False)
 @pytest.mark.parametrize("name", SINGLE_PACKS)
 def test_compare_degraded_copy_fails_naming_a_headline(runs: dict[str, Path], degraded: dict[str, Path], name: str,
                                                        tmp_path: Path) -> None:
