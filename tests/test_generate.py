@@ -212,3 +212,17 @@ def test_embedded_generated_pack() -> None:
     from evalkit.tasks.generated import generated_dir
 
     assert _grade_references(generated_dir()) == []
+
+
+def test_embedded_pack_is_what_its_recorded_options_generate(tmp_path: Path) -> None:
+    from evalkit.generate import GenerateOptions
+    from evalkit.tasks.generated import generated_dir
+
+    header = json.loads((generated_dir() / "pack.json").read_text())
+    recorded = header["generator"]["options"]
+    opts = GenerateOptions(n=recorded["n"], seed=recorded["seed"], levels=tuple(recorded["levels"]),
+                           patterns=tuple(recorded["patterns"]), categories=tuple(recorded["categories"]),
+                           constraints=None, languages=tuple(recorded["languages"]))
+    generate_pack(opts, tmp_path, name=header["name"])
+    for name in ("pack.json", "samples.jsonl", "references.jsonl"):
+        assert (tmp_path / name).read_bytes() == (generated_dir() / name).read_bytes(), name

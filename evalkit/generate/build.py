@@ -65,10 +65,8 @@ def draw_atoms(rng: random.Random, plan: Plan, counts: dict[str, int], wseed: st
     rendered witness) and return them with the witness."""
     atoms: list[Atom] = []
     if counts.get("Format"):
-        if counts.get("Length", 0) > 3:
-            plan.form = "prose"  # sentence bounds need sentences: no table or JSON form
-        atoms += draw_format(rng, plan, counts["Format"]) if counts.get("Length", 0) <= 3 else \
-            _prose_format(rng, plan, counts["Format"])
+        # sentence bounds (more than three Length constraints) need sentences: prose form only
+        atoms += draw_format(rng, plan, counts["Format"], prose_only=counts.get("Length", 0) > 3)
     if counts.get("Language"):
         atoms.append(draw_language(rng, plan))
     if counts.get("Content"):
@@ -77,13 +75,6 @@ def draw_atoms(rng: random.Random, plan: Plan, counts: dict[str, int], wseed: st
     if counts.get("Length"):
         atoms += draw_length(rng, witness, counts["Length"], plan.lang)
     return atoms, witness
-
-
-def _prose_format(rng: random.Random, plan: Plan, n: int) -> list[Atom]:
-    from evalkit.generate import catalog
-
-    makers = [catalog._heading, catalog._bold, catalog._quote]
-    return [make(rng, plan) for make in rng.sample(makers, n)]
 
 
 def _tasks(opts: GenerateOptions, lang: str) -> tuple[str, ...]:

@@ -114,8 +114,12 @@ def _quote(rng: random.Random, plan: Plan) -> Atom:
                  "回答必须使用Markdown引用块", plan.lang)
 
 
-def draw_format(rng: random.Random, plan: Plan, n: int) -> list[Atom]:
-    """``n`` (1–3) format constraints; the first one fixes the answer's form."""
+def draw_format(rng: random.Random, plan: Plan, n: int, prose_only: bool = False) -> list[Atom]:
+    """``n`` (1–3) format constraints; the first one fixes the answer's form (prose with a
+    heading, bold text or a block quote when ``prose_only``)."""
+    if prose_only:
+        plan.form = "prose"
+        return [make(rng, plan) for make in rng.sample([_heading, _bold, _quote], n)]
     forms = ["table", "bullets", "prose"] + (["json"] if n <= 2 else [])
     plan.form = rng.choice(forms)
     if plan.form == "table":
