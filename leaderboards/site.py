@@ -72,10 +72,12 @@ def _slug(text: str, taken: set[str]) -> str:
 def load_runs(paths: list[Path]) -> list[RunEntry]:
     """Read each run directory's manifest and scores; EvalkitError for one that is not a scored run."""
     taken: set[str] = set()
+    read = [(path, *read_run(path)) for path in paths]
+    labels = [run_label(manifest, path.name) for path, manifest, _ in read]
     entries = []
-    for path in paths:
-        manifest, scores = read_run(path)
-        label = run_label(manifest, path.name)
+    for (path, manifest, scores), label in zip(read, labels, strict=True):
+        if labels.count(label) > 1:  # runs under the same name: tell them apart by folder
+            label = f"{label} ({path.parent.name}/{path.name})"
         entries.append(RunEntry(_slug(f"{label}-{path.name}", taken), label, path, manifest, scores))
     return entries
 

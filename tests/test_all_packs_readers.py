@@ -174,6 +174,8 @@ def test_leaderboard_covers_every_pack_and_run(site: Path, runs: dict[str, Path]
     data = json.loads((site / "leaderboard.json").read_text(encoding="utf-8"))
     assert set(data["packs"]) == set(SINGLE_PACKS)
     assert len(data["runs"]) == len(RUNS) + 4
+    names = [r["name"] for r in data["runs"]]
+    assert len(set(names)) == len(names)  # a baseline and its degraded copy share a name: told apart
     index = (site / "index.html").read_text(encoding="utf-8")
     for name in RUNS:
         for pack, pdata in _scores(runs[name])["packs"].items():
