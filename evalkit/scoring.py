@@ -51,14 +51,15 @@ class _Group:
 
 
 def _rows(by: str, items: Iterable[tuple[str, bool]]) -> list[dict[str, Any]]:
-    """One table row per value of dimension ``by`` (sorted): n, passed, rate and Wilson CI."""
+    """One table row per value of dimension ``by`` (sorted; whole numbers by value, so 2 comes
+    before 10): n, passed, rate and Wilson CI."""
     counts: dict[str, list[int]] = {}
     for value, passed in items:
         cell = counts.setdefault(value, [0, 0])
         cell[0] += 1
         cell[1] += passed
     out = []
-    for value in sorted(counts):
+    for value in sorted(counts, key=lambda v: (0, int(v), v) if v.isdecimal() else (1, 0, v)):
         n, k = counts[value]
         lo, hi = wilson(k, n)
         out.append({by: value, "n": n, "passed": k, "rate": k / n if n else None, "ci_low": lo, "ci_high": hi})

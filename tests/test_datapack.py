@@ -164,3 +164,13 @@ def test_generated_pack_scores_100_on_its_references(tmp_path: Path) -> None:
     assert {r["n_constraints"] for r in scores["tables"]["n_constraints"]} >= {"1", "2"}
     report = _invoke("report", str(tmp_path / "s"))
     assert "n_constraints" in report.output
+
+
+def test_constraint_count_table_is_in_numeric_order(tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    assert _invoke("generate", "--n", "30", "--seed", "2", "--out", str(out), "--constraints-per-prompt", "1-14").exit_code == 0
+    result = _invoke("score", "--pack", str(out), "--responses", str(out / "references.jsonl"), "--out", str(tmp_path / "s"))
+    assert result.exit_code == 0, result.output
+    rows = json.loads((tmp_path / "s" / "scores.json").read_text())["packs"][str(out)]["tables"]["n_constraints"]
+    values = [int(r["n_constraints"]) for r in rows]
+    assert values == sorted(values) and values[-1] >= 10
