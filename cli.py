@@ -273,6 +273,10 @@ from evalkit.generate.command import generate as _generate  # noqa: E402 - the c
 
 main.add_command(_generate)
 
+from evalkit.export_rl import export_rl_command as _export_rl  # noqa: E402 - the command lives in its own module
+
+main.add_command(_export_rl)
+
 
 if __name__ == "__main__":
     main()

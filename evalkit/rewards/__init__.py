@@ -35,16 +35,19 @@ def rewarder(mode: str = "fraction", loose: bool = False, grading_mode: str | No
 
 
 def reward(response: Any, constraints: Any, mode: str = "fraction", loose: bool = False,
-           grading_mode: str | None = None) -> float:
+           grading_mode: str | None = None, reference: Any = None) -> float:
     """The reward of ``response`` for ``constraints`` (a ``{"checker","params"}`` list or its
-    JSON): ``fraction`` = share of constraints passed, ``all`` = 1.0 only if all pass."""
-    return rewarder(mode, loose, grading_mode).score(response, constraints).score
+    JSON): ``fraction`` = share of constraints passed, ``all`` = 1.0 only if all pass;
+    ``reference``: the sample's gold answer, for checkers that compare with one."""
+    return rewarder(mode, loose, grading_mode).score(response, constraints, reference).score
 
 
 def reward_batch(responses: Sequence[Any], constraints: Sequence[Any], mode: str = "fraction",
-                 loose: bool = False, grading_mode: str | None = None) -> list[float]:
-    """Rewards of many completions at once, ``constraints`` holding one list per response."""
-    return rewarder(mode, loose, grading_mode).batch(responses, constraints)
+                 loose: bool = False, grading_mode: str | None = None,
+                 references: Sequence[Any] | None = None) -> list[float]:
+    """Rewards of many completions at once, ``constraints`` (and ``references``) holding one
+    entry per response."""
+    return rewarder(mode, loose, grading_mode).batch(responses, constraints, references)
 
 
 def trl(mode: str = "fraction", column: str = "constraints", loose: bool = False,

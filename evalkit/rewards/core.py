@@ -137,15 +137,17 @@ class Rewarder:
             self._parsed[constraints] = bound
         return bound
 
-    def score(self, response: Any, constraints: Any) -> RewardResult:
-        """Grade one completion; never raises (bad constraints score 0 with one error)."""
+    def score(self, response: Any, constraints: Any, reference: Any = None) -> RewardResult:
+        """Grade one completion; never raises (bad constraints score 0 with one error).
+        ``reference`` is the sample's gold answer, for the checkers that compare with one
+        (e.g. LR²Bench, KITAB rows exported with a ``reference``)."""
         try:
             bound = self.bind(constraints)
         except Exception:  # noqa: BLE001 - never raise into a training loop
             return RewardResult(0.0, 0, 0, 1)
-        return self.score_bound(_answer(response), bound)
+        return self.score_bound(_answer(response), bound, reference)
 
-    def score_bound(self, answer: str, bound: list[_Bound]) -> RewardResult:
+    def score_bound(self, answer: str, bound: list[_Bound], reference: Any = None) -> RewardResult:
         """Grade an answer (thinking already stripped) against bound constraints."""
         if not bound:
             return RewardResult(0.0, 0, 0, 0)
@@ -160,7 +162,7 @@ class Rewarder:
                 continue
             ctx = contexts.get(item.mode)
             if ctx is None:
-                ctx = contexts[item.mode] = CheckContext(mode=item.mode, memo=memo)
+                ctx = contexts[item.mode] = CheckContext(mode=item.mode, memo=memo, reference=reference)
             result = _run(item.checker, answer, ctx)
             if result.status != "ok" or result.passed is None:
                 errors += 1
@@ -170,15 +172,19 @@ class Rewarder:
         value = passed / total if self.mode == "fraction" else float(passed == total)
         return RewardResult(value, passed, total, errors)
 
-    def __call__(self, response: Any, constraints: Any) -> float:
+    def __call__(self, response: Any, constraints: Any, reference: Any = None) -> float:
         """The reward of one completion (see :meth:`score`)."""
-        return self.score(response, constraints).score
+        return self.score(response, constraints, reference).score
 
-    def batch(self, responses: Sequence[Any], constraints: Sequence[Any]) -> list[float]:
-        """Rewards of many completions: ``constraints`` holds one constraint list per response."""
-        if len(responses) != len(constraints):
-            raise EvalkitError(f"{len(responses)} responses but {len(constraints)} constraint lists")
-        return [self.score(r, c).score for r, c in zip(responses, constraints, strict=True)]
+    def batch(self, responses: Sequence[Any], constraints: Sequence[Any],
+              references: Sequence[Any] | None = None) -> list[float]:
+        """Rewards of many completions: ``constraints`` (and ``references``, when given) hold
+        one entry per response."""
+        if len(responses) != len(constraints) or (references is not None and len(references) != len(responses)):
+            raise EvalkitError(f"{len(responses)} responses but {len(constraints)} constraint lists"
+                               + (f" and {len(references)} references" if references is not None else ""))
+        refs = references if references is not None else [None] * len(responses)
+        return [self.score(r, c, g).score for r, c, g in zip(responses, constraints, refs, strict=True)]
 
 
 def _run(checker: Checker, answer: str, ctx: CheckContext) -> CheckResult:

@@ -5,6 +5,8 @@ every other dataset column as a list aligned with the completions, and extras it
 (``completion_ids``, ``trainer_state``…), which are ignored here. It reads the function's
 ``__name__`` for its logs. A conversational completion is a list of messages; its text is the
 content of the last assistant message (string content, or the text parts of a content list).
+A ``reference`` column, when the dataset has one (``evalkit export-rl`` rows of packs graded
+against a gold answer), is passed to the checkers.
 """
 
 from __future__ import annotations
@@ -60,4 +62,4 @@ class TRLReward:
             raise EvalkitError(f"TRL reward: {len(completions)} completions but {len(constraints)} "
                                f"{self.column!r} values")
         texts = [completion_text(c) for c in completions]
-        return self.rewarder.batch(texts, constraints)
+        return self.rewarder.batch(texts, constraints, columns.get("reference"))

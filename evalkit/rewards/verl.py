@@ -4,7 +4,8 @@ verl's reward manager calls ``compute_score(data_source=…, solution_str=…, g
 extra_info=…)`` with keyword arguments, plus any ``custom_reward_function.reward_kwargs``;
 ``ground_truth`` is the sample's constraint list as JSON (or already a list). Settings: the
 keyword arguments ``mode`` (``fraction``/``all``), ``loose`` and ``grading_mode``, from
-``reward_kwargs`` or from ``extra_info``. This file imports only absolute names, so verl can
+``reward_kwargs`` or from ``extra_info`` (which may also carry the sample's ``reference``,
+for checkers graded against a gold answer). This file imports only absolute names, so verl can
 load it by path (``custom_reward_function.path=$(python -c 'import evalkit.rewards.verl as m;
 print(m.__file__)')``, ``name=compute_score``).
 """
@@ -35,7 +36,7 @@ def compute_score(data_source: Any, solution_str: str, ground_truth: Any, extra_
         scorer = rewarder(str(mode), loose, grading_mode)
     except Exception:  # noqa: BLE001 - an unknown mode scores 0 rather than stopping training
         return 0.0
-    return scorer.score(solution_str, ground_truth).score
+    return scorer.score(solution_str, ground_truth, _setting("reference", kwargs, extra_info, None)).score
 
 
 def compute_score_details(data_source: Any, solution_str: str, ground_truth: Any, extra_info: Any = None,
@@ -45,7 +46,8 @@ def compute_score_details(data_source: Any, solution_str: str, ground_truth: Any
     mode = str(_setting("mode", kwargs, extra_info, "fraction"))
     loose = bool(_setting("loose", kwargs, extra_info, False))
     try:
-        result = rewarder(mode, loose, _setting("grading_mode", kwargs, extra_info, None)).score(solution_str, ground_truth)
+        scorer = rewarder(mode, loose, _setting("grading_mode", kwargs, extra_info, None))
+        result = scorer.score(solution_str, ground_truth, _setting("reference", kwargs, extra_info, None))
     except Exception:  # noqa: BLE001
         return {"score": 0.0, "passed": 0.0, "total": 0.0, "errors": 1.0}
     return {"score": result.score, "passed": float(result.passed), "total": float(result.total),

@@ -3,6 +3,8 @@
 Each sample carries 1–7 natural-language constraints; each is checked by one of 12 upstream
 checker classes that parse the constraint text. Headline: the share of samples whose
 constraints all pass; tables per level, pattern, category (per sample and category) and type.
+``-T split=train`` loads the 7,906-sample RL training split (``Data/train.json``, same record
+schema) instead of the test set, e.g. for ``evalkit export-rl``.
 """
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from evalkit.datafiles import DataFile
+from evalkit.datafiles import DataFile, locate
+from evalkit.errors import EvalkitError
 from evalkit.jsonio import read_json_records
 from evalkit.metrics import PASSED, Column, N, Table
-from evalkit.packs import TaskPack
+from evalkit.packs import TaskPack, validate_samples
 from evalkit.records import CheckRow
 from evalkit.tasks.muldimif.mapping import RAW_KEYS
 from evalkit.types import Constraint, Sample
@@ -28,6 +31,13 @@ TEST_FILE = DataFile(
     url="https://raw.githubusercontent.com/Junjie-Ye/MulDimIF/"
     "efd0c02f144aefd776ac4947b073fa951acb8c63/Data/test.json",
 )
+# the training split: pinned by commit (git blob 53d78db1d2f688bc79b071760f14e4e30ee2d46f)
+TRAIN_FILE = DataFile(
+    path="train.json",
+    url="https://raw.githubusercontent.com/Junjie-Ye/MulDimIF/"
+    "efd0c02f144aefd776ac4947b073fa951acb8c63/Data/train.json",
+)
+SPLITS = {"test": TEST_FILE, "train": TRAIN_FILE}
 
 
 class _Message(BaseModel):
@@ -37,7 +47,7 @@ class _Message(BaseModel):
 
 
 class RawSample(BaseModel):
-    """One record of ``Data/test.json`` (exactly these five keys)."""
+    """One record of ``Data/test.json`` or ``Data/train.json`` (exactly these five keys)."""
 
     model_config = ConfigDict(extra="forbid")
     id: str
@@ -62,9 +72,12 @@ def to_sample(raw: RawSample, pack: str = "muldimif") -> Sample:
         ))
     if raw.difficulty not in LEVELS:
         raise ValueError(f"unknown difficulty {raw.difficulty!r}")
+    turns, reference = list(raw.conversations), getattr(raw, "reference", None)
+    if len(turns) > 1 and turns[-1].role == "assistant":  # a training record's answer: the reference
+        reference = turns.pop().content
     return Sample(
-        id=raw.id, pack=pack, reference=getattr(raw, "reference", None),
-        messages=tuple({"role": m.role, "content": m.content} for m in raw.conversations),
+        id=raw.id, pack=pack, reference=reference,
+        messages=tuple({"role": m.role, "content": m.content} for m in turns),
         constraints=tuple(constraints),
         meta={"level": LEVELS[raw.difficulty], "pattern": raw.constraint_pattern},
     )
@@ -95,9 +108,29 @@ class MulDimIF(TaskPack):
             return {"strict_vs_compat": strict_deviations(checks)}
         return {}
 
+    def check_options(self, options: dict[str, str]) -> None:
+        """Accept ``mode`` (compat/strict) and ``split`` (test/train)."""
+        for key in options:
+            if key not in ("mode", "split"):
+                raise EvalkitError(f"pack {self.name!r} has no option {key!r} (known: mode, split)")
+        if self.mode(options) not in self.modes:
+            raise EvalkitError(f"pack {self.name!r} has no mode {self.mode(options)!r} (modes: {', '.join(self.modes)})")
+        if options.get("split", "test") not in SPLITS:
+            raise EvalkitError(f"pack {self.name!r}: split must be one of {', '.join(SPLITS)}, not {options['split']!r}")
+
+    def load(self, data_dir: Path | None = None, options: dict[str, str] | None = None) -> list[Sample]:
+        """As :meth:`TaskPack.load`, locating only the file of ``-T split`` (``test.json`` by default)."""
+        options = dict(options or {})
+        self.check_options(options)
+        file = SPLITS[options.get("split", "test")]
+        self.data_files = (file,)  # type: ignore[misc]  # what data_hashes and readers see: this split's file
+        samples = self.load_samples({file.path: locate(self.name, file, data_dir)}, options)
+        validate_samples(samples)
+        return samples
+
     def load_samples(self, paths: dict[str, Path], options: dict[str, str]) -> list[Sample]:
-        """Parse ``test.json`` (a JSON array of upstream records)."""
-        return read_json_records(paths[TEST_FILE.path],
+        """Parse ``test.json`` or ``train.json`` (a JSON array of upstream records)."""
+        return read_json_records(paths[SPLITS[options.get("split", "test")].path],
                                  lambda record: to_sample(RawSample.model_validate(record), self.name), "sample")
 
 
