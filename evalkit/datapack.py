@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -201,9 +202,9 @@ class DataPack(TaskPack):
 
 
 def is_data_pack(spec: str) -> bool:
-    """True when ``spec`` names a data-only pack: a ``.jsonl`` file or a folder with ``pack.json``."""
-    path = Path(spec)
-    return spec.endswith(".jsonl") or (path / HEADER).is_file() or ("/" in spec and path.exists())
+    """True when ``spec`` names a data-only pack: ends in ``.jsonl``, is a path (has a ``/``) or is
+    a folder holding ``pack.json``."""
+    return spec.endswith(".jsonl") or "/" in spec or os.sep in spec or (Path(spec) / HEADER).is_file()
 
 
 def _scalar_meta_keys(path: Path) -> list[str]:

@@ -174,3 +174,10 @@ def test_constraint_count_table_is_in_numeric_order(tmp_path: Path) -> None:
     rows = json.loads((tmp_path / "s" / "scores.json").read_text())["packs"][str(out)]["tables"]["n_constraints"]
     values = [int(r["n_constraints"]) for r in rows]
     assert values == sorted(values) and values[-1] >= 10
+
+
+def test_missing_path_says_not_found(tmp_path: Path) -> None:
+    with pytest.raises(EvalkitError, match="data-only pack .* not found"):
+        get_pack(str(tmp_path / "nowhere"))
+    with pytest.raises(EvalkitError, match="not found"):
+        get_pack("nowhere.jsonl")
