@@ -177,6 +177,14 @@ def test_bad_options_are_one_line_errors(tmp_path: Path, args: list[str], messag
     assert not (tmp_path / "x").exists()
 
 
+def test_out_under_a_file_is_a_one_line_error(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("x")
+    result = CliRunner().invoke(_cli(), ["generate", "--n", "2", "--out", str(target / "pack")])
+    assert result.exit_code == 2 and result.output.startswith("error: cannot write")
+    assert len(result.output.strip().splitlines()) == 1
+
+
 def test_levels_default_to_what_the_density_allows() -> None:
     assert make_options(5, 0, constraints="2").levels == ("I", "II")
     with pytest.raises(EvalkitError):

@@ -64,6 +64,9 @@ def generate(n: int, seed: int, out: Path, levels: str | None, patterns: str | N
     except EvalkitError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    except OSError as exc:  # --out is a file, read-only, disk full: one line, not a traceback
+        click.echo(f"error: cannot write {exc.filename or out}: {exc.strerror or exc}", err=True)
+        sys.exit(2)
     extra = ""
     if rewrite:
         extra = f", {summary['rewritten']} paraphrased, {summary['rewrite_dropped']} paraphrases dropped"
