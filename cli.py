@@ -81,6 +81,7 @@ def _run_options(fn: F) -> F:
         click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None, envvar="EVALKIT_DATA_DIR"),
         click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None, help="Run directory."),
         click.option("--resume", is_flag=True, help="Continue the run in --out (re-running into --out also resumes)."),
+        click.option("--name", default=None, help="Label of the run in reports and the leaderboard (default: the model)."),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -136,7 +137,7 @@ def run(packs: str | None, model: str | None, base_urls: tuple[str, ...], out: P
                          limit=kw["limit"], epochs=kw["epochs"], config=config, model_args=_kv(kw["model_args"], "-M"),
                          task_args=task_args, data_dir=kw["data_dir"], resume=resume, limits=limits,
                          max_errors=kw["max_errors"], think_tags=_think_tags(kw["think_tags"]), use_cache=kw["cache"],
-                         judge=kw["judge"], judge_args=_kv(kw["judge_args"], "-J"))
+                         judge=kw["judge"], judge_args=_kv(kw["judge_args"], "-J"), name=kw["name"])
     finally:
         click.echo(f"run directory: {out}", err=True)
     render(scores)
@@ -152,9 +153,12 @@ def run(packs: str | None, model: str | None, base_urls: tuple[str, ...], out: P
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None)
 @click.option("--judge", default=None, help="With --responses: judge BACKEND:MODEL for calls not already stored.")
 @click.option("-J", "judge_args", multiple=True, help="Judge argument key=value (repeatable).")
+@click.option("--name", default=None, help="Label of the run in reports and the leaderboard "
+              "(default: responses:<file name>, or the run's current label).")
 @_friendly
 def score(run_dir: Path | None, pack: str | None, responses: Path | None, task_args: tuple[str, ...],
-          data_dir: Path | None, out: Path | None, judge: str | None = None, judge_args: tuple[str, ...] = ()) -> None:
+          data_dir: Path | None, out: Path | None, judge: str | None = None, judge_args: tuple[str, ...] = (),
+          name: str | None = None) -> None:
     """Re-grade RUN_DIR (stored judge verdicts are re-parsed, never re-asked), or grade
     --responses FILE for --pack P into --out DIR."""
     from evalkit import api
@@ -167,9 +171,9 @@ def score(run_dir: Path | None, pack: str | None, responses: Path | None, task_a
             raise EvalkitError(f"responses file not found: {responses}")
         scores = api.score_responses(pack, responses, out=out, data_dir=data_dir,
                                      task_args={k: str(v) for k, v in _kv(task_args, "-T").items()},
-                                     judge=judge, judge_args=_kv(judge_args, "-J"))
+                                     judge=judge, judge_args=_kv(judge_args, "-J"), name=name)
     elif run_dir is not None:
-        scores = api.score(run_dir, data_dir=data_dir)
+        scores = api.score(run_dir, data_dir=data_dir, name=name)
     else:
         raise EvalkitError("give RUN_DIR, or --pack P --responses FILE --out DIR")
     render(scores)

@@ -51,7 +51,7 @@ def run(packs: list[str] | None = None, model: str | None = None, *, out: Path |
         task_args: dict[str, str] | None = None, data_dir: Path | None = None, resume: bool = False,
         progress: bool | None = None, limits: Limits | None = None, max_errors: float | None = None,
         think_tags: tuple[str, str] | None = THINK_TAGS, use_cache: bool = True,
-        judge: str | None = None, judge_args: dict[str, Any] | None = None) -> dict[str, Any]:
+        judge: str | None = None, judge_args: dict[str, Any] | None = None, name: str | None = None) -> dict[str, Any]:
     """Generate, judge (packs with judge checkers; ``judge`` overrides their default judge),
     grade and score; returns ``scores.json`` content. Re-running into ``out`` resumes.
 
@@ -67,7 +67,8 @@ def run(packs: list[str] | None = None, model: str | None = None, *, out: Path |
     from evalkit.judging import preflight_judges
     preflight_judges(loaded, judge, judge_args)
     manifest = {
-        **base_manifest(), "packs_requested": packs or [DEFAULT_PACK], "model": model, "backend": backend.info(),
+        **base_manifest(), "name": name or model, "packs_requested": packs or [DEFAULT_PACK], "model": model,
+        "backend": backend.info(),
         "generation": asdict(config), "epochs": epochs, "limit": limit, "seed": config.seed,
         "think_tags": list(think_tags) if think_tags else None, "max_errors": max_errors, "cache": use_cache,
         "data_dir": str(data_dir) if data_dir else None,
@@ -191,10 +192,12 @@ def run_usage(generations: list[GenerationRow]) -> dict[str, Any]:
     }
 
 
-def score(run_dir: Path | str, data_dir: Path | None = None) -> dict[str, Any]:
+def score(run_dir: Path | str, data_dir: Path | None = None, name: str | None = None) -> dict[str, Any]:
     """Re-grade and re-score an existing run directory (no model calls)."""
     rd = RunDir(Path(run_dir))
     manifest = rd.read_manifest()
+    if name:
+        manifest["name"] = name
     task_args: dict[str, str] = {}
     for entry in manifest.get("packs", {}).values():
         task_args = dict(entry.get("options") or {})
@@ -226,7 +229,7 @@ def read_responses(path: Path, pack: TaskPack, samples: list[Sample]) -> list[Ge
 
 def score_responses(pack_name: str, responses: Path | str, *, out: Path | str, task_args: dict[str, str] | None = None,
                     data_dir: Path | None = None, judge: str | None = None,
-                    judge_args: dict[str, Any] | None = None) -> dict[str, Any]:
+                    judge_args: dict[str, Any] | None = None, name: str | None = None) -> dict[str, Any]:
     """Grade externally produced responses and write a run directory with checks and scores.
 
     Judge verdicts the pack finds in ``responses`` (upstream judge outputs) are imported; other
@@ -247,7 +250,8 @@ def score_responses(pack_name: str, responses: Path | str, *, out: Path | str, t
     from evalkit.judging import JUDGEMENTS, import_judgements, judge_phase
     (rd.path / JUDGEMENTS).unlink(missing_ok=True)
     import_judgements(rd, pack.parse_judgements(Path(responses), samples) or [])
-    manifest = {**base_manifest(), "packs_requested": [pack_name], "model": None, "responses_file": str(responses),
+    manifest = {**base_manifest(), "name": name or f"responses:{Path(responses).name}", "packs_requested": [pack_name],
+                "model": None, "responses_file": str(responses),
                 "started": now(), "data_dir": str(data_dir) if data_dir else None, "limit": None,
                 "packs": {pack_name: _pack_entry(pack, len(samples), data_dir, task_args)}}
     loaded = {pack_name: (pack, [s for s in samples if s.id in answered])}

@@ -188,12 +188,12 @@ def read_run(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     from evalkit.store import RunDir
 
     rd = RunDir(path)
-    manifest = rd.read_manifest()
     try:
         scores = rd.read_scores()
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise EvalkitError(f"{path / 'scores.json'}: not valid JSON ({exc}); re-create it with `evalkit score {path}`"
                            ) from None
+    manifest = rd.read_manifest()
     if not isinstance(manifest, dict) or not isinstance(scores, dict) or not isinstance(scores.get("packs"), dict):
         raise EvalkitError(f"{path}: run.json or scores.json is not shaped like a scored run's")
     return manifest, scores

@@ -108,3 +108,21 @@ def test_run_pages_redact_secrets_and_show_relative_paths(tmp_path: Path) -> Non
     assert "run directory: ../runs/secret" in pages and str(tmp_path) not in pages
     assert "&#34;temperature&#34;: 0" in pages  # the rest of the manifest is shown
 
+
+def test_name_labels_a_run(tmp_path: Path) -> None:
+    samples = STARTER.load()
+    answers = tmp_path / "answers.jsonl"
+    answers.write_text("".join(json.dumps({"id": s.id, "response": s.reference}) + "\n" for s in samples))
+    runner = CliRunner()
+    label = "baseline <b>v1</b>"
+    result = runner.invoke(main, ["score", "--pack", "starter", "--responses", str(answers), "--out",
+                                  str(tmp_path / "ref"), "--name", label])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(main, ["run", "--model", "mock:echo", "--out", str(tmp_path / "echo"), "--name",
+                                "echo run"]).exit_code == 0
+    assert json.loads(runner.invoke(main, ["report", str(tmp_path / "ref"), "--format", "json"]).output)["name"] == label
+    assert runner.invoke(main, ["leaderboard", str(tmp_path / "ref"), str(tmp_path / "echo"), "--out",
+                                str(tmp_path / "site")]).exit_code == 0
+    index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "baseline &lt;b&gt;v1&lt;/b&gt;" in index and "echo run" in index and "<b>v1" not in index
+    assert "responses:answers.jsonl" not in index
