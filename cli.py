@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from collections.abc import Callable
@@ -22,16 +23,41 @@ def _friendly(fn: F) -> F:
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from evalkit.redact import redact_text
+
         try:
             return fn(*args, **kwargs)
         except EvalkitError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {redact_text(str(exc))}", err=True)
+            sys.exit(2)
+        except OSError as exc:  # disk full, read-only filesystem, permissions: one line, not a traceback
+            if exc.errno not in _DISK_ERRNOS:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: cannot write {where}{exc.strerror or exc}", err=True)
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
 
 
+_DISK_ERRNOS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO, errno.EFBIG}
+# -M/-J keys whose values must be numbers: (whole number, must be > 0)
+_NUMERIC_ARGS = {"max_retries": (True, False), "concurrency": (True, True), "timeout": (False, True),
+                 "rejudge": (True, False), "max_tokens": (True, True), "temperature": (False, False)}
+
+
 def _kv(pairs: tuple[str, ...], flag: str) -> dict[str, Any]:
+    """Parse ``key=value`` pairs (values as JSON where they parse); numeric keys are checked."""
+    from evalkit.backends.base import number_option
+
+    out = _parse_kv(pairs, flag)
+    for key, (integer, positive) in _NUMERIC_ARGS.items():
+        if key in out:
+            number_option(out, key, 0, flag, integer=integer, positive=positive)
+    return out
+
+
+def _parse_kv(pairs: tuple[str, ...], flag: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")

@@ -1,7 +1,9 @@
 """The request cache: a finished generation stored under a hash of everything that decides it.
 
-Key: backend identity (backend, model, output-affecting ``-M`` options), the generation config,
-the messages actually sent (system message included) and the epoch. One small JSON file per
+Key: backend identity (backend, model, output-affecting ``-M`` options), the generation config of
+the request's pack (its own ``max_tokens``), the messages actually sent (system message
+included) and the epoch. Secrets never enter an entry: ``-M api_key`` is a transport option,
+and entries hold only the generation. One small JSON file per
 entry under ``$EVALKIT_REQUEST_CACHE_DIR``, else ``<cache dir>/requests/`` (``$EVALKIT_CACHE_DIR``
 or ``~/.cache/evalkit``), written
 atomically, so concurrent runs and ``kill -9`` never leave a half entry. Errors are never cached.
@@ -12,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -58,15 +61,16 @@ class RequestCache:
         if gen.error is not None:
             return
         path = self._path(key)
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         try:
             if path.parent not in self._made:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self._made.add(path.parent)
-            tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({k: getattr(gen, k) for k in _STORED}, ensure_ascii=False), encoding="utf-8")
+            # ASCII JSON: text the model returned with lone surrogates is stored exactly, never fails
+            tmp.write_bytes(json.dumps({k: getattr(gen, k) for k in _STORED}).encode("ascii"))
             os.replace(tmp, path)
-        except OSError:
-            return
+        except (OSError, ValueError):
+            tmp.unlink(missing_ok=True)
 
 
 def serve_cached(requests: Sequence[GenerationRequest], cache: RequestCache | None,

@@ -15,9 +15,10 @@ from evalkit.errors import DataError
 def read_json(path: Path) -> Any:
     """Parse a whole JSON file; DataError names the file, line and column on bad syntax."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read ({exc})") from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    text = decode_utf8(data, path)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -27,17 +28,48 @@ def read_json(path: Path) -> Any:
 def iter_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
     """Yield ``(line number, object)`` for each non-blank line; DataError names a bad line."""
     try:
-        fh = path.open(encoding="utf-8")
+        fh = path.open("rb")
     except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc})") from None
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
     with fh:
-        for lineno, line in enumerate(fh, 1):
+        for lineno, raw in enumerate(fh, 1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise DataError(f"{path} line {lineno}: not valid UTF-8 (byte {exc.start + 1})") from None
             if not line.strip():
                 continue
             try:
                 yield lineno, json.loads(line)
             except json.JSONDecodeError as exc:
                 raise DataError(f"{path} line {lineno}: invalid JSON ({exc.msg})") from None
+
+
+def decode_utf8(data: bytes, path: Path) -> str:
+    """``data`` decoded as UTF-8 (a leading BOM dropped); DataError names the file and line of a bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(f"{path} line {line}: not valid UTF-8 (byte {exc.start + 1})") from None
+
+
+def scrub_text(text: str) -> tuple[str, int]:
+    """``text`` with lone surrogates (unencodable in UTF-8) replaced by U+FFFD, and how many were replaced."""
+    try:
+        text.encode("utf-8")
+        return text, 0
+    except UnicodeEncodeError:
+        pass
+    out = []
+    replaced = 0
+    for ch in text:
+        if "\ud800" <= ch <= "\udfff":
+            out.append("\ufffd")
+            replaced += 1
+        else:
+            out.append(ch)
+    return "".join(out), replaced
 
 
 T = TypeVar("T")

@@ -4,6 +4,12 @@ Every generation is appended to the journal the moment it arrives (and flushed),
 interrupted run — even ``kill -9`` — resumes where it stopped: finished (non-error) generations
 are never requested again. Requests already answered in the request cache are journaled without
 a call. ``max_errors`` (a fraction of this call's requests) stops the backend cleanly.
+
+Each pack has its own generation config (its ``default_max_tokens`` when ``--max-tokens`` is not
+given); every row records ``request_hash`` (:func:`evalkit.integrity.request_hash`), and a
+resumed run whose requests differ from the journaled ones is refused. Model text that cannot be
+stored as UTF-8 (lone surrogates) is repaired, and the row records how many characters were
+replaced per field (``text_repairs``).
 """
 
 from __future__ import annotations
@@ -17,10 +23,13 @@ from dataclasses import dataclass
 from evalkit.backends.base import Backend
 from evalkit.cache import RequestCache, request_key, serve_cached
 from evalkit.errors import EvalkitError
+from evalkit.integrity import check_journal_hashes, request_hash
+from evalkit.jsonio import scrub_text
 from evalkit.multiturn import Resolver, generate_turns, has_turns
 from evalkit.pricing import Price
 from evalkit.progress import RunProgress
 from evalkit.records import GenerationRow, GenerationStatus, Usage
+from evalkit.redact import redact_text
 from evalkit.store import RunDir
 from evalkit.types import Generation, GenerationConfig, GenerationRequest, Sample
 
@@ -79,15 +88,25 @@ def to_row(request: GenerationRequest, gen: Generation, tags: tuple[str, str] | 
     usage = Usage(prompt_tokens=gen.prompt_tokens, completion_tokens=gen.completion_tokens,
                   reasoning_tokens=gen.reasoning_tokens,
                   cost_usd=price.cost(gen.prompt_tokens, gen.completion_tokens) if price and not gen.cached else None)
+    repairs: dict[str, int] = {}
+    fields = {"text": gen.text, "reasoning": gen.reasoning, "error": gen.error}
+    for name, value in fields.items():
+        if value:
+            fields[name], n = scrub_text(value)
+            if n:
+                repairs[name] = n
     row = GenerationRow(
         pack=request.pack, sample_id=request.sample_id, epoch=request.epoch, status="error", usage=usage,
-        latency_s=round(gen.latency_s, 4), model=gen.model, finish_reason=gen.finish_reason, error=gen.error,
+        latency_s=round(gen.latency_s, 4), model=gen.model, finish_reason=gen.finish_reason,
+        error=redact_text(fields["error"]) if fields["error"] is not None else None,
         attempts=gen.attempts, cached=gen.cached, messages=[dict(m) for m in request.messages],
     )
+    if repairs:
+        row.text_repairs = repairs  # type: ignore[attr-defined]
     if gen.error is not None:
         return row
-    answer, tag_reasoning, unterminated = split_thinking(gen.text, tags)
-    reasoning = "\n\n".join(r for r in (gen.reasoning, tag_reasoning) if r) or None
+    answer, tag_reasoning, unterminated = split_thinking(fields["text"] or "", tags)
+    reasoning = "\n\n".join(r for r in (fields["reasoning"], tag_reasoning) if r) or None
     status = classify(gen, answer, reasoning, unterminated)
     return row.model_copy(update={"status": status, "response": answer, "reasoning": reasoning})
 
@@ -109,28 +128,46 @@ def finished_keys(run_dir: RunDir) -> set[tuple[str, str, int]]:
     return {row.key for row in run_dir.read_generations() if row.status != "error"}
 
 
-def generate(samples: Sequence[Sample], backend: Backend, config: GenerationConfig, run_dir: RunDir,
-             options: RunnerOptions | None = None, messages: Resolver | None = None) -> Counter[str]:
-    """Generate what the journal lacks, journaling each result; returns status counts of this call."""
+def _configs(samples: Sequence[Sample], config: GenerationConfig | dict[str, GenerationConfig]
+             ) -> dict[str, GenerationConfig]:
+    """The generation config of each pack (one config applies to every pack)."""
+    if isinstance(config, GenerationConfig):
+        return {s.pack: config for s in samples}
+    return config
+
+
+def generate(samples: Sequence[Sample], backend: Backend, config: GenerationConfig | dict[str, GenerationConfig],
+             run_dir: RunDir, options: RunnerOptions | None = None, messages: Resolver | None = None) -> Counter[str]:
+    """Generate what the journal lacks, journaling each result; returns status counts of this call.
+
+    ``config`` is one config for every pack, or one per pack name. A journal whose rows were made
+    from other requests than these is refused (EvalkitError) before anything is sent."""
     opts = options or RunnerOptions()
     if messages is None and has_turns(samples):  # multi-turn: stage by stage (evalkit.multiturn)
         return generate_turns(samples, backend, config, run_dir, opts, generate)
-    done = finished_keys(run_dir)
+    configs = _configs(samples, config)
+    identity = backend.cache_identity()
+    expected = {(s.pack, s.id, e): request_hash(identity, configs[s.pack], GenerationRequest(s.pack, s.id, e, s.messages))
+                for e in range(opts.epochs) for s in samples}
+    journaled = run_dir.read_generations()
+    check_journal_hashes(journaled, expected, run_dir.path)
+    done = {row.key for row in journaled if row.status != "error"}
     requests = pending_requests(samples, opts.epochs, done, messages)
     if done and requests:
         print(f"resuming: {len(done)} generations already done, {len(requests)} to go", file=sys.stderr)
     cache = RequestCache() if opts.use_cache and backend.cacheable else None
-    identity = backend.cache_identity()
-    keys = {_key(r): request_key(identity, config, r) for r in requests} if cache else {}
+    keys = {_key(r): request_key(identity, configs[r.pack], r) for r in requests} if cache else {}
     budget = None if opts.max_errors is None else opts.max_errors * len(requests)
     counts: Counter[str] = Counter()
+    journal = run_dir.journal()
 
     with RunProgress(len(requests), backend.stats, opts.progress) as bar:
         def on_result(request: GenerationRequest, gen: Generation) -> None:
             if opts.answered is not None:
                 opts.answered.set()
             row = to_row(request, gen, opts.think_tags, opts.price)
-            run_dir.append_generation(row)  # journal first: the cache is only an optimisation
+            row.request_hash = expected[_key(request)]  # type: ignore[attr-defined]
+            journal.append(row.model_dump(mode="json"))  # journal first: the cache is only an optimisation
             if cache is not None and not gen.cached:
                 cache.put(keys[_key(request)], gen)
             counts[row.status] += 1
@@ -139,10 +176,24 @@ def generate(samples: Sequence[Sample], backend: Backend, config: GenerationConf
                 raise RunAborted(f"{counts['error']} of {len(requests)} requests failed (--max-errors "
                                  f"{opts.max_errors:g}); finished generations are kept in {run_dir.path}")
 
-        misses = serve_cached(requests, cache, lambda r: keys[_key(r)], on_result)
-        backend.generate(misses, config, on_result)
+        try:
+            misses = serve_cached(requests, cache, lambda r: keys[_key(r)], on_result)
+            for group, group_config in _groups(misses, configs):
+                backend.generate(group, group_config, on_result)
+        finally:
+            journal.close()
     if not bar.enabled and requests:
         print(f"generated {sum(counts.values())}/{len(requests)}: " + ", ".join(
             f"{k} {v}" for k, v in sorted(counts.items())) + (f" ({cache.hits} from cache)" if cache and cache.hits else ""),
             file=sys.stderr)
     return counts
+
+
+def _groups(requests: Sequence[GenerationRequest], configs: dict[str, GenerationConfig]
+            ) -> list[tuple[list[GenerationRequest], GenerationConfig]]:
+    """Requests grouped by generation config (packs sharing a config are sent together)."""
+    groups: dict[str, tuple[list[GenerationRequest], GenerationConfig]] = {}
+    for request in requests:
+        cfg = configs[request.pack]
+        groups.setdefault(repr(cfg), ([], cfg))[0].append(request)
+    return list(groups.values())

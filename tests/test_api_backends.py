@@ -61,7 +61,7 @@ def test_retry_after_beyond_the_retry_time_fails_fast(tmp_path: Path) -> None:
     with serve(reply) as (url, _):
         start = time.monotonic()
         result = run_cli("--model", "openai:m", "--base-url", url, "--retry-time", "1", "--out", str(tmp_path / "r"))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2 and "4 of 4 generations failed" in result.output, result.output
     assert time.monotonic() - start < 10
     assert {r["status"] for r in rows(tmp_path / "r")} == {"error"}
     assert all("RateLimitError" in r["error"] for r in rows(tmp_path / "r"))
@@ -75,7 +75,7 @@ def test_500_is_retried_then_recorded(tmp_path: Path) -> None:
     with serve(FailFirst(500, times=99)) as (url, received):
         result = run_cli("--model", "openai:m", "--base-url", url, "--max-retries", "1", "--no-cache",
                          "--out", str(tmp_path / "bad"))
-        assert result.exit_code == 0 and len(received) == 8
+        assert result.exit_code == 2 and len(received) == 8
     bad = rows(tmp_path / "bad")
     assert {r["status"] for r in bad} == {"error"} and {r["attempts"] for r in bad} == {2}
 
@@ -88,14 +88,14 @@ def test_per_request_timeout(tmp_path: Path) -> None:
     with serve(slow) as (url, _):
         result = run_cli("--model", "openai:m", "--base-url", url, "--timeout", "0.2", "--max-retries", "1",
                          "--out", str(tmp_path / "r"))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output
     assert all(r["status"] == "error" and r["error"].startswith("Timeout") for r in rows(tmp_path / "r"))
 
 
 def test_malformed_body_is_an_error_not_a_crash(tmp_path: Path) -> None:
     with serve(lambda body: (200, b'{"choices": [{"mess')) as (url, received):
         result = run_cli("--model", "openai:m", "--base-url", url, "--out", str(tmp_path / "r"))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output
     assert len(received) == 4
     assert all(r["status"] == "error" and "JSONDecodeError" in r["error"] for r in rows(tmp_path / "r"))
 
@@ -205,3 +205,52 @@ def test_missing_engines_name_their_extra() -> None:
             make_backend("vllm:some/model").generate([request], GenerationConfig(), lambda r, g: None)
     with pytest.raises(EvalkitError, match="needs --base-url"):
         make_backend("vllm-server:m").generate([request], GenerationConfig(), lambda r, g: None)
+
+
+def test_a_long_retry_after_is_bounded_by_the_timeout(tmp_path: Path) -> None:
+    reply = FailFirst(429, times=1, headers={"Retry-After": "3600"})
+    with serve(reply) as (url, received):
+        result = run_cli("--model", "openai:m", "--base-url", url, "--timeout", "0.3", "--retry-time", "60",
+                         "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    assert len(received) == 8 and [r["status"] for r in rows(tmp_path / "r")] == ["ok"] * 4
+
+
+def test_a_retry_after_beyond_the_retry_time_fails_only_its_request(tmp_path: Path) -> None:
+    def one_limited(body: dict[str, Any]) -> Any:
+        if "paint" in last_user(body):
+            return 429, {"error": {"message": "slow down"}}, {"Retry-After": "3600"}
+        return echo_reply(body)
+
+    with serve(one_limited) as (url, _):
+        result = run_cli("--model", "openai:m", "--base-url", url, "--retry-time", "5", "--out", str(tmp_path / "r"))
+    assert result.exit_code == 0, result.output
+    statuses = Counter(r["status"] for r in rows(tmp_path / "r"))
+    assert statuses == {"ok": 3, "error": 1}
+    assert any("Retry-After 3600 s is beyond --retry-time 5 s" in (r["error"] or "") for r in rows(tmp_path / "r"))
+
+
+def _limiter_after(outcomes: list[bool], maximum: int = 64) -> float:
+    """The limit after ``outcomes`` (True: a 429), each on an acquired slot."""
+    import asyncio
+
+    from evalkit.backends.pool import AdaptiveLimiter
+
+    async def go() -> float:
+        limiter = AdaptiveLimiter(maximum)
+        for limited in outcomes:
+            await limiter.acquire()
+            limiter.release(ok=not limited, rate_limited=limited)
+        return limiter.limit
+
+    return asyncio.run(go())
+
+
+def test_scattered_429s_do_not_shrink_the_concurrency_limit() -> None:
+    outcomes = [i % 10 == 3 for i in range(500)]  # 10% of requests rate-limited, spread out
+    assert _limiter_after(outcomes) == 64
+
+
+def test_sustained_429s_shrink_the_concurrency_limit() -> None:
+    assert _limiter_after([True] * 20) == 32  # one cut per second of sustained rate limiting
+    assert _limiter_after([False] * 20 + [True] * 20) < 64

@@ -63,12 +63,12 @@ class AnthropicBackend(AsyncBackend):
             from anthropic import AsyncAnthropic
         except ImportError:
             raise EvalkitError("the anthropic backend needs the 'api' extra: pip install 'evalkit-if[api]'") from None
-        key = api_key(str(self.options.get("api_key_env", "ANTHROPIC_API_KEY")), self.base_url, self.name)
+        key = api_key(str(self.options.get("api_key_env", "ANTHROPIC_API_KEY")), self.base_url, self.name, self.options)
         return AsyncAnthropic(api_key=key, base_url=self.base_url, max_retries=0, timeout=self.limits.timeout_s + 5)
 
     def preflight(self) -> None:
         """Fails when no API key is set and no ``--base-url`` is given."""
-        api_key(str(self.options.get("api_key_env", "ANTHROPIC_API_KEY")), self.base_url, self.name)
+        api_key(str(self.options.get("api_key_env", "ANTHROPIC_API_KEY")), self.base_url, self.name, self.options)
 
     async def call(self, client: Any, request: GenerationRequest, config: GenerationConfig) -> Generation:
         extra = {k: v for k, v in self.options.items() if k not in self.transport_options}

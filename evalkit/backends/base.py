@@ -49,11 +49,14 @@ class Backend(ABC):
         """Generate every request, calling ``on_result`` once per request."""
 
     def info(self) -> dict[str, Any]:
-        """What the manifest records about this backend (never secrets)."""
-        return {"backend": self.name, "model": self.model, "base_url": self.base_url,
-                "base_urls": self.base_urls, "options": self.options, "concurrency": self.concurrency,
-                "limits": {"max_retries": self.limits.max_retries, "retry_time_s": self.limits.retry_time_s,
-                           "timeout_s": self.limits.timeout_s}}
+        """What the manifest records about this backend, secrets masked (:mod:`evalkit.redact`)."""
+        from evalkit.redact import redact
+
+        return redact({"backend": self.name, "model": self.model, "base_url": self.base_url,
+                       "base_urls": self.base_urls, "options": self.options,
+                       "output_options": self.cache_identity()["options"], "concurrency": self.concurrency,
+                       "limits": {"max_retries": self.limits.max_retries, "retry_time_s": self.limits.retry_time_s,
+                                  "timeout_s": self.limits.timeout_s}})
 
     def cache_identity(self) -> dict[str, Any]:
         """What, besides the request and config, decides the output (keys the request cache)."""
@@ -74,14 +77,15 @@ class Backend(ABC):
 class AsyncBackend(Backend):
     """An API backend: ``call`` one request on an SDK client; the pool does the rest."""
 
-    transport_options = frozenset({"max_retries", "timeout", "api_key_env"})
+    transport_options = frozenset({"max_retries", "timeout", "api_key_env", "api_key"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if "max_retries" in self.options or "timeout" in self.options:  # -M overrides of the flags
-            self.limits = Limits(max_retries=int(self.options.get("max_retries", self.limits.max_retries)),
-                                 retry_time_s=self.limits.retry_time_s,
-                                 timeout_s=float(self.options.get("timeout", self.limits.timeout_s)))
+            self.limits = Limits(
+                max_retries=int(number_option(self.options, "max_retries", self.limits.max_retries, "-M", integer=True)),
+                retry_time_s=self.limits.retry_time_s,
+                timeout_s=number_option(self.options, "timeout", self.limits.timeout_s, "-M", positive=True))
 
     def preload(self) -> None:
         """Import the SDK on a thread so it overlaps pack loading and manifest writing."""
@@ -138,10 +142,28 @@ def chat_messages(request: GenerationRequest, config: GenerationConfig) -> list[
     return messages
 
 
-def api_key(env: str, base_url: str | None, backend: str) -> str:
-    """The API key from ``env``; a placeholder for local servers reached through ``--base-url``."""
+def number_option(options: dict[str, Any], key: str, default: float, flag: str, *, integer: bool = False,
+                  positive: bool = False) -> float:
+    """``options[key]`` as a number (``default`` when absent); EvalkitError naming ``flag`` and the
+    key for a value that is not a (whole, when ``integer``) number ≥ 0, or > 0 when ``positive``."""
+    value = options.get(key, default)
+    kind = "a whole number" if integer else "a number"
+    bound = "> 0" if positive else ">= 0"
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+    if ok and integer and not float(value).is_integer():
+        ok = False
+    if not ok or (value <= 0 if positive else value < 0):
+        raise EvalkitError(f"{flag} {key} expects {kind} {bound}, got {value!r}")
+    return float(value)
+
+
+def api_key(env: str, base_url: str | None, backend: str, options: dict[str, Any] | None = None) -> str:
+    """The API key: ``-M api_key=…`` when given, else from ``env``; a placeholder for local
+    servers reached through ``--base-url``."""
     import os
 
+    if options and options.get("api_key"):
+        return str(options["api_key"])
     key = os.environ.get(env)
     if key:
         return key

@@ -30,7 +30,7 @@ def import_litellm() -> Any:
 
 class LiteLLMBackend(AsyncBackend):
     name = "litellm"
-    transport_options = frozenset({"max_retries", "timeout"})
+    transport_options = frozenset({"max_retries", "timeout", "api_key"})  # api_key is passed on, never hashed
 
     def open_sdk(self) -> None:
         import_litellm()
@@ -53,5 +53,5 @@ class LiteLLMBackend(AsyncBackend):
             kwargs["api_base"] = self.base_url
             if not os.environ.get(f"{self.model.split('/')[0].upper()}_API_KEY"):
                 kwargs["api_key"] = "EMPTY"  # local servers accept any key
-        kwargs.update({k: v for k, v in self.options.items() if k not in self.transport_options})
+        kwargs.update({k: v for k, v in self.options.items() if k not in {"max_retries", "timeout"}})
         return from_openai(await client.acompletion(**kwargs))

@@ -3,7 +3,7 @@
 Any OpenAI-compatible server works with ``--base-url`` (vLLM serve, llama.cpp server, LM Studio,
 Ollama). The SDK's own retries are off: the shared pool retries, backs off on 429 honouring
 ``Retry-After`` and applies the per-request timeout. ``-M key=value`` options other than
-``api_key_env`` / ``max_retries`` / ``timeout`` go to the server as extra body fields.
+``api_key`` / ``api_key_env`` / ``max_retries`` / ``timeout`` go to the server as extra body fields.
 Thinking returned apart (``reasoning_content`` or ``reasoning``) is kept as reasoning.
 """
 
@@ -74,13 +74,13 @@ class OpenAIBackend(AsyncBackend):
             from openai import AsyncOpenAI
         except ImportError:
             raise EvalkitError("the openai backend needs the 'api' extra: pip install 'evalkit-if[api]'") from None
-        key = api_key(str(self.options.get("api_key_env", "OPENAI_API_KEY")), self.base_url, self.name)
+        key = api_key(str(self.options.get("api_key_env", "OPENAI_API_KEY")), self.base_url, self.name, self.options)
         return AsyncOpenAI(api_key=key, base_url=self.base_url, max_retries=0, timeout=self.limits.timeout_s + 5,
                            http_client=pooled_http_client(self.concurrency))
 
     def preflight(self) -> None:
         """Fails when no API key is set and no ``--base-url`` points at a local server."""
-        api_key(str(self.options.get("api_key_env", "OPENAI_API_KEY")), self.base_url, self.name)
+        api_key(str(self.options.get("api_key_env", "OPENAI_API_KEY")), self.base_url, self.name, self.options)
 
     def extra_body(self) -> dict[str, Any]:
         return {k: v for k, v in self.options.items() if k not in self.transport_options}

@@ -1,10 +1,15 @@
 """The async request pool behind every API backend.
 
 A fixed set of worker coroutines pulls requests from a queue (no coroutine per request is created
-up front). An adaptive limiter keeps at most ``concurrency`` requests in flight, halves that limit
-on a 429 episode and pauses new sends until ``Retry-After`` has passed, then grows back by one per
-``limit`` successes (AIMD). Each request gets a per-attempt timeout and is retried on 429, 408,
-409, 5xx, timeouts and connection errors, capped by a number of retries and a total time.
+up front). Each request gets a per-attempt timeout and is retried on 429, 408, 409, 5xx, timeouts
+and connection errors, capped by a number of retries and a total time (``--retry-time``).
+
+Back-off is per request: a failed attempt waits out its own delay — the server's
+``Retry-After`` (bounded by ``--timeout``) or exponential back-off with jitter — without holding a
+worker and without pausing other requests. An adaptive limiter keeps at most ``concurrency``
+requests in flight; it halves that limit only when rate limiting is sustained (at least half of
+the recent outcomes were 429s), at most once a second, and grows it back by one per ``limit``
+successes (AIMD). Occasional 429s therefore cost only their own retry.
 """
 
 from __future__ import annotations
@@ -95,38 +100,50 @@ def describe(exc: BaseException, timeout_s: float) -> str:
 
 
 class AdaptiveLimiter:
-    """In-flight limit that shrinks on rate limits and grows back on successes (AIMD)."""
+    """In-flight limit that shrinks on sustained rate limiting and grows back on successes (AIMD)."""
+
+    window = 32  # recent outcomes (success or 429) considered
+    min_outcomes = 8  # outcomes needed before rate limiting counts as sustained
+    sustained_share = 0.5  # share of 429s among recent outcomes that cuts the limit
 
     def __init__(self, maximum: int) -> None:
         self.maximum = max(1, maximum)
         self.limit = float(self.maximum)
         self.in_flight = 0
-        self.paused_until = 0.0
+        self._recent: deque[bool] = deque(maxlen=self.window)  # True: rate limited
         self._last_cut = float("-inf")
         self._waiters: deque[asyncio.Future[None]] = deque()
 
     async def acquire(self) -> None:
+        """Wait until fewer than ``limit`` requests are in flight, then count one more."""
+        if self.in_flight < int(self.limit) and not self._waiters:
+            self.in_flight += 1
+            return
         loop = asyncio.get_running_loop()
         while True:
-            pause = self.paused_until - loop.time()
-            if pause > 0:
-                await asyncio.sleep(pause)
-                continue
-            if self.in_flight < int(self.limit):
-                self.in_flight += 1
-                return
             fut: asyncio.Future[None] = loop.create_future()
             self._waiters.append(fut)
             await fut
+            if self.in_flight < int(self.limit):
+                self.in_flight += 1
+                return
 
-    def release(self, ok: bool, rate_limited: bool = False, retry_after: float | None = None) -> None:
-        now = asyncio.get_running_loop().time()
+    def sustained(self) -> bool:
+        """True when at least ``sustained_share`` of enough recent outcomes were 429s."""
+        n = len(self._recent)
+        return n >= self.min_outcomes and sum(self._recent) >= self.sustained_share * n
+
+    def release(self, ok: bool, rate_limited: bool = False) -> None:
+        """Count a finished attempt: a 429 may cut the limit (when sustained), a success grows it."""
         self.in_flight -= 1
-        if rate_limited:
-            if now - self._last_cut > 1.0:  # one cut per 429 episode, not one per request in it
+        if rate_limited or ok:
+            self._recent.append(rate_limited)
+        if rate_limited and self.sustained():
+            now = asyncio.get_running_loop().time()
+            if now - self._last_cut > 1.0:
                 self.limit = max(1.0, self.limit / 2)
                 self._last_cut = now
-            self.paused_until = max(self.paused_until, now + (retry_after if retry_after is not None else 1.0))
+                self._recent.clear()
         elif ok:
             self.limit = min(float(self.maximum), self.limit + 1.0 / self.limit)
         free = int(self.limit) - self.in_flight
@@ -173,12 +190,14 @@ class Pool:
         except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
             retryable, limited = classify(exc)
             wait = retry_after_s(exc)
-            self.limiter.release(False, limited, wait)
-            delay = wait if wait is not None else self.limits.backoff(job.attempt)
+            self.limiter.release(False, limited)
+            delay = min(wait, self.limits.timeout_s) if wait is not None else self.limits.backoff(job.attempt)
             elapsed = time.monotonic() - job.start
             if not retryable or job.attempt >= self.limits.max_retries or elapsed + delay > self.limits.retry_time_s:
-                return Generation(error=describe(exc, self.limits.timeout_s), attempts=job.attempt + 1,
-                                  latency_s=time.perf_counter() - t0)
+                error = describe(exc, self.limits.timeout_s)
+                if retryable and wait is not None and elapsed + delay > self.limits.retry_time_s:
+                    error += f" (Retry-After {wait:g} s is beyond --retry-time {self.limits.retry_time_s:g} s)"
+                return Generation(error=error, attempts=job.attempt + 1, latency_s=time.perf_counter() - t0)
             self.stats["retries"] += 1
             self.stats["rate_limited"] += int(limited)
             self.stats["retrying"] += 1
