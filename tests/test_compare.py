@@ -170,3 +170,22 @@ def test_lr2bench_identical_and_degraded(lr2bench: tuple[Path, Path], tmp_path: 
     assert code == 1 and diff["regressions"] == ["lr2bench.EM"]
     em = next(m for m in diff["metrics"] if m["key"] == "lr2bench.EM")
     assert em["test"] == "paired_bootstrap" and em["ci_high"] < 0 and em["n_paired"] == 850
+
+
+def test_scores_and_records_validate_against_their_schemas(ifeval: tuple[Path, Path], cfbench: tuple[Path, Path],
+                                                          lr2bench: tuple[Path, Path]) -> None:
+    import jsonschema
+
+    from evalkit.schemas import load
+
+    for run in (ifeval[0], cfbench[0], lr2bench[0]):
+        scores = json.loads((run / "scores.json").read_text())
+        jsonschema.validate(scores, load("scores.json"))
+        schema = load("records.jsonl")
+        lines = (run / "records.jsonl").read_text().splitlines()
+        assert lines
+        for line in lines:
+            jsonschema.validate(json.loads(line), schema)
+        for entry in scores["packs"].values():
+            assert set(entry["ci"]) == set(entry["metrics"]) == {d["name"] for d in entry["metric_declarations"]}
+            assert [t["name"] for t in entry["table_declarations"]] == list(entry["tables"])
