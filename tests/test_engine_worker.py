@@ -1,0 +1,214 @@
+"""In-process engines run in a worker process: results are journaled one by one, a crash of the
+worker is a one-line error (engine, signal, sample), exit 2, and the re-run resumes after it.
+
+The engine here is the mock backend driven through the real ``local:`` and ``vllm:`` backend
+classes (only their engine is swapped), so these tests need neither llama.cpp nor vLLM.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+from evalkit.backends import BACKENDS
+from evalkit.backends.engine_worker import CRASH_AT_ENV, EngineCrashed, describe_exit, flag
+from evalkit.backends.llamacpp import LlamaCppBackend, llama_class
+from evalkit.backends.vllm_offline import VLLMBackend
+from evalkit.errors import EvalkitError
+from evalkit.packs import get_pack
+from evalkit.runner import RunAborted
+from evalkit.types import Generation, GenerationConfig, GenerationRequest
+
+MOCK = "evalkit.backends.mock:MockBackend"
+
+
+class MockLlama(LlamaCppBackend):
+    """The local backend with the mock engine in its worker."""
+
+    engine = MOCK
+    engine_label = "mock llama"
+
+    def preflight(self) -> None:
+        """No GGUF needed."""
+
+
+class MockVLLM(VLLMBackend):
+    """The vLLM backend (batches of ``chunk_size``) with the mock engine in its worker."""
+
+    engine = MOCK
+    engine_label = "mock vLLM"
+
+
+@pytest.fixture(autouse=True)
+def _mock_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setitem(BACKENDS, "wlocal", f"{__name__}:MockLlama")
+    monkeypatch.setitem(BACKENDS, "wvllm", f"{__name__}:MockVLLM")
+    monkeypatch.delenv(CRASH_AT_ENV, raising=False)
+    yield
+
+
+def _ids(n: int) -> list[str]:
+    return [s.id for s in get_pack("starter").load(None, {})[:n]]
+
+
+def _rows(out: Path) -> list[dict[str, Any]]:
+    path = out / "generations.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _run(out: Path, model: str, *extra: str, crash_at: int | None = None) -> Any:
+    env = {CRASH_AT_ENV: str(crash_at)} if crash_at else None
+    return CliRunner().invoke(main, ["run", "--model", model, "--limit", "5", "--out", str(out), *extra], env=env)
+
+
+def _last_line(output: str) -> str:
+    return [line for line in output.splitlines() if line.strip()][-1]
+
+
+@pytest.mark.parametrize("extra", [(), ("-M", "worker=false")])
+def test_worker_gives_the_in_process_results(tmp_path: Path, extra: tuple[str, ...]) -> None:
+    assert _run(tmp_path / "direct", "mock:upper").exit_code == 0
+    result = _run(tmp_path / "worker", "wlocal:upper", *extra)
+    assert result.exit_code == 0, result.output
+    direct, worker = _rows(tmp_path / "direct"), _rows(tmp_path / "worker")
+    assert [(r["sample_id"], r["response"]) for r in worker] == [(r["sample_id"], r["response"]) for r in direct]
+    assert len(worker) == 5 and {r["status"] for r in worker} <= {"ok", "truncated"}
+
+
+def test_sequential_engine_crash_is_one_line_error_then_resume(tmp_path: Path) -> None:
+    out, ids = tmp_path / "run", _ids(5)
+    result = _run(out, "wlocal:upper", crash_at=3)
+    assert result.exit_code == 2, result.output
+    line = _last_line(result.output)
+    assert line.startswith("error: the mock llama engine (upper) died with SIGSEGV while generating "
+                           f"starter/{ids[2]} (epoch 0)"), line
+    assert line.endswith(", after 2 finished generations (all journaled); re-run into the same --out to resume"), line
+    assert "Traceback" not in result.output
+    assert [r["sample_id"] for r in _rows(out)] == ids[:2]  # the first k-1, journaled
+    manifest = json.loads((out / "run.json").read_text())
+    assert "SIGSEGV" in manifest["aborted"]
+    scores = json.loads((out / "scores.json").read_text())  # what finished is graded
+    assert scores["packs"]["starter"]["counts"]["units"] == 2
+
+    resumed = _run(out, "wlocal:upper")
+    assert resumed.exit_code == 0, resumed.output
+    rows = _rows(out)
+    assert [r["sample_id"] for r in rows] == ids and all(r["status"] != "error" for r in rows)
+
+
+def test_batch_engine_crash_names_the_batch_and_keeps_earlier_chunks(tmp_path: Path) -> None:
+    out, ids = tmp_path / "run", _ids(5)
+    result = _run(out, "wvllm:upper", "-M", "chunk_size=2", crash_at=3)
+    assert result.exit_code == 2, result.output
+    line = _last_line(result.output)
+    assert "mock vLLM engine (upper) died with SIGSEGV" in line
+    assert f"a batch of 2 requests starting with starter/{ids[2]} (epoch 0)" in line
+    assert [r["sample_id"] for r in _rows(out)] == ids[:2]
+    resumed = _run(out, "wvllm:upper", "-M", "chunk_size=2")
+    assert resumed.exit_code == 0, resumed.output
+    assert sorted(r["sample_id"] for r in _rows(out)) == sorted(ids)
+
+
+def test_crash_while_resuming_names_the_right_sample(tmp_path: Path) -> None:
+    out, ids = tmp_path / "run", _ids(5)
+    assert _run(out, "wlocal:upper", crash_at=2).exit_code == 2
+    again = _run(out, "wlocal:upper", crash_at=2)  # the worker counts its own requests: ids[1] done, ids[2] crashes
+    assert again.exit_code == 2
+    assert f"starter/{ids[2]} (epoch 0)" in _last_line(again.output)
+    assert [r["sample_id"] for r in _rows(out)] == ids[:2]
+
+
+def test_engine_error_in_the_worker_is_one_line(tmp_path: Path) -> None:
+    result = _run(tmp_path / "run", "wlocal:nonsense")
+    assert result.exit_code == 2
+    assert _last_line(result.output) == "error: mock llama engine: unknown mock model 'nonsense' (choose from echo, constant, upper)"
+
+
+def _requests(n: int) -> list[GenerationRequest]:
+    return [GenerationRequest("p", f"s{i}", 0, ({"role": "user", "content": f"hello {i}"},)) for i in range(n)]
+
+
+def test_on_result_abort_stops_the_worker_and_a_later_call_starts_a_new_one() -> None:
+    backend = MockLlama("echo", {})
+    seen: list[str] = []
+
+    def abort(request: GenerationRequest, gen: Generation) -> None:
+        seen.append(request.sample_id)
+        raise RunAborted("stop")
+
+    with pytest.raises(RunAborted):
+        backend.generate(_requests(3), GenerationConfig(max_tokens=8), abort)
+    assert seen == ["s0"] and backend._worker is not None and not backend._worker.alive()
+    got: list[tuple[GenerationRequest, Generation]] = []
+    requests = _requests(2)
+    backend.generate(requests, GenerationConfig(max_tokens=8), lambda r, g: got.append((r, g)))
+    backend.close()
+    assert [r for r, _ in got] == requests  # the caller's own request objects come back
+    assert [g.text for _, g in got] == ["hello 0", "hello 1"]
+
+
+def test_crash_raises_engine_crashed_through_the_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CRASH_AT_ENV, "1")
+    backend = MockVLLM("echo", {})
+    with pytest.raises(EngineCrashed, match=r"mock vLLM engine \(echo\) died with SIGSEGV while generating "
+                                            r"a batch of 4 requests starting with p/s0"):
+        backend.generate(_requests(4), GenerationConfig(), lambda r, g: None)
+    backend.close()
+
+
+def test_exit_descriptions_and_flags() -> None:
+    assert describe_exit(-signal.SIGSEGV) == "SIGSEGV"
+    assert describe_exit(-signal.SIGABRT) == "SIGABRT"
+    assert describe_exit(-signal.SIGKILL).startswith("SIGKILL (killed: out of memory?)")
+    assert describe_exit(3) == "exit status 3"
+    assert flag("true", "k") is True and flag(False, "k") is False and flag("0", "k") is False
+    with pytest.raises(EvalkitError, match="-M extra_bufts= expects true or false"):
+        flag("maybe", "extra_bufts")
+    with pytest.raises(EvalkitError, match="extra_bufts"):
+        LlamaCppBackend("smollm2", {"extra_bufts": "sometimes"})
+
+
+def _fake_llama_cpp(params_type: type, loaded: list[Any]) -> types.ModuleType:
+    """A stand-in for ``llama_cpp`` whose ``Llama`` builds ``self.model_params`` and then "loads"
+    the model from it, recording what the load saw (as ``Llama.__init__`` does)."""
+
+    class Llama:
+        def __init__(self, **kwargs: Any) -> None:
+            self.model_params = params_type()
+            self.model_params.vocab_only = False
+            loaded.append(self.model_params.use_extra_bufts)
+
+    module = types.ModuleType("llama_cpp")
+    module.Llama = Llama  # type: ignore[attr-defined]
+    return module
+
+
+def test_models_load_with_extra_bufts_as_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Params:
+        use_extra_bufts = True  # llama.cpp's default
+
+    class OldParams:  # llama-cpp-python < 0.3.15 has no such field
+        pass
+
+    loaded: list[Any] = []
+    llama_class.cache_clear()
+    try:
+        monkeypatch.setitem(sys.modules, "llama_cpp", _fake_llama_cpp(Params, loaded))
+        llama_class(False)(model_path="m.gguf")
+        llama_class(True)(model_path="m.gguf")
+        assert loaded == [False, True]
+        llama_class.cache_clear()
+        monkeypatch.setitem(sys.modules, "llama_cpp", _fake_llama_cpp(OldParams, loaded))
+        with pytest.raises(EvalkitError, match="too old"):
+            llama_class(False)(model_path="m.gguf")
+    finally:
+        llama_class.cache_clear()
