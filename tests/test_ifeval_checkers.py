@@ -217,3 +217,45 @@ def test_analyses_are_shared_by_the_instructions_of_a_response(monkeypatch: pyte
     assert len(calls) == 1
     (shared,) = memo["ifeval.analyses"].values()
     assert shared.text(text).sentences == ("THIS IS AN ANSWER IN CAPITALS.", "IT HAS TWO SENTENCES.")
+
+
+def test_plain_sentence_upper_count_equals_the_treebank_tokenizer(shared_data: Any) -> None:
+    """The tokenizer-free count of upper-case tokens, where it applies, equals the Treebank count."""
+    import json
+
+    from evalkit.verifiers.ifeval._text import _plain_upper_tokens, _treebank
+    from evalkit.verifiers.text.sentences import split_sentences
+
+    path = shared_data / "ifeval" / "reference_gpt4" / "input_response_data_gpt4_20231107_145030.jsonl"
+    sentences = [s for line in path.read_text().splitlines()[:250] for s in split_sentences(json.loads(line)["response"])]
+    sentences += ["I CANNOT do it.", "Gonna GONNA go", "The USA is big.", "OK", "I'm here", "'Tis TRUE, 'TWAS.",
+                  "(USA) and [EU], \"OK\"!", "WAIT... WHAT?!", "A: B; C.", "U.S. policy", "Mr. SMITH-JONES left."]
+    checked = 0
+    for sentence in sentences:
+        fast = _plain_upper_tokens(sentence)
+        if fast is not None:
+            checked += 1
+            assert fast == sum(1 for t in _treebank().tokenize(sentence) if t.isupper()), sentence
+    assert checked > len(sentences) // 2
+
+
+def test_sentence_splitting_equals_nltk_punkt(shared_data: Any) -> None:
+    """The cached, unwrapped Punkt splits exactly as NLTK's own tokenizer with the same model."""
+    import json
+
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+
+    from evalkit.verifiers.ifeval._base import loose_variants
+    from evalkit.verifiers.text.sentences import _english_model, split_sentences
+
+    model, params = _english_model(), PunktParameters()
+    params.abbrev_types = set(model["ABBREV_TYPES"])
+    params.collocations = {tuple(c) for c in model["COLLOCATIONS"]}
+    params.sent_starters = set(model["SENT_STARTERS"])
+    for word, flags in model["ORTHO_CONTEXT"].items():
+        params.ortho_context[word] = flags
+    reference = PunktSentenceTokenizer(params)
+    path = shared_data / "ifeval" / "reference_gpt4" / "input_response_data_gpt4_20231107_145030.jsonl"
+    texts = [v for line in path.read_text().splitlines()[:120] for v in loose_variants(json.loads(line)["response"])]
+    texts += ["Dr. Smith went to Washington D.C. on Jan. 3. He left at 5 p.m. (It rained.) \u201cYes.\u201d Then -- done."]
+    assert [split_sentences(t) for t in texts] == [reference.tokenize(t) for t in texts]

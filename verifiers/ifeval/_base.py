@@ -72,14 +72,14 @@ class IfevalChecker(Checker):
     def check(self, response: str, ctx: CheckContext) -> CheckResult:
         """Strict and loose verdicts; ``passed`` is the loose one when ``ctx.mode == "loose"``.
         Texts come from the response's shared analyses (:func:`analyses`)."""
-        texts = variant_texts(response, analyses(response, ctx))
+        shared = analyses(response, ctx)
         if response.strip():
-            strict, reason = self.follows(texts[0])
+            strict, reason = self.follows(shared.text(response))
         else:
             strict, reason = False, "empty response"
         loose, via = strict, 0 if strict else -1
-        if not strict:
-            for index, variant in enumerate(texts):
+        if not strict:  # the variants are only built when the strict verdict fails
+            for index, variant in enumerate(variant_texts(response, shared)):
                 if index and variant.strip() and self.follows(variant)[0]:
                     loose, via = True, index
                     break

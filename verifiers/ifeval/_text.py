@@ -27,6 +27,10 @@ from evalkit.verifiers.text.sentences import split_sentences
 
 LANGDETECT_SEED = langid.SEED
 _WORD = re.compile(r"\w+")
+_ASCII_UPPER = re.compile("[A-Z]")
+# pure-letter words the Treebank tokenizer splits in two (MacIntyre contractions, e.g. "can not")
+_SPLIT_WORDS = frozenset({"cannot", "gimme", "gonna", "gotta", "lemme", "wanna"})
+_LEADING, _TRAILING = "([{\"", ",.;:!?)]}\""  # punctuation never joined to a letter in one token
 
 
 class Analyses:
@@ -69,9 +73,12 @@ class Text(str):
         counts = self.owner.upper_by_sentence if self.owner is not None else {}
         total = 0
         for sentence in self.sentences:
-            n = 0 if sentence.islower() else counts.get(sentence)  # islower: no upper-case letter
+            n = counts.get(sentence)
             if n is None:
-                n = counts[sentence] = sum(1 for token in _treebank().tokenize(sentence) if token.isupper())
+                n = _plain_upper_tokens(sentence)
+                if n is None:
+                    n = sum(1 for token in _treebank().tokenize(sentence) if token.isupper())
+                counts[sentence] = n
             total += n
         return total
 
@@ -88,6 +95,35 @@ class Text(str):
         if key not in memo:
             memo[key] = detector.detect_rows(rows)
         return memo[key]
+
+
+def _plain_upper_tokens(sentence: str) -> int | None:
+    """The number of upper-case Treebank tokens of an ASCII sentence made only of plain words,
+    without tokenising; None when some word needs the tokenizer.
+
+    Tokens are pieces of the whitespace-separated words (the tokenizer only inserts spaces and
+    rewrites quotes), so a word without ``A-Z`` gives no upper-case token, a capitalised
+    letters-only word gives none (its only split, a contraction like "Cannot", leaves the capital
+    in a piece with lower-case letters), and an all-capitals letters-only word gives exactly one
+    unless it is one of the contractions the tokenizer splits. Opening brackets and quotes before
+    a word and closing punctuation after it become tokens of their own (or stay attached without
+    changing the verdict), so they are looked through; apostrophes and hyphens are not."""
+    if not sentence.isascii():
+        return None
+    count = 0
+    for word in sentence.split():
+        if not _ASCII_UPPER.search(word):
+            continue
+        core = word.lstrip(_LEADING).rstrip(_TRAILING)  # split off whole by the tokenizer
+        if not core.isalpha():
+            return None
+        if core.isupper():
+            if core.lower() in _SPLIT_WORDS:
+                return None
+            count += 1
+        elif not (len(core) > 1 and core[0].isupper() and core[1:].islower()):
+            return None
+    return count
 
 
 def as_text(text: str) -> Text:

@@ -18,6 +18,7 @@ Where the running Python's ``random`` would derive values differently (checked o
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 import re
@@ -76,6 +77,35 @@ def _gauss_pair(values: np.ndarray, pos: int) -> tuple[float, float]:
     x2pi = _uniform(a, b) * (2.0 * math.pi)
     g2rad = math.sqrt(-2.0 * math.log(1.0 - _uniform(c, d)))
     return math.cos(x2pi) * g2rad, math.sin(x2pi) * g2rad
+
+
+class _Draws:
+    """``random.choice`` over ``n`` items along the shared stream: which stream positions are
+    accepted draws (``getrandbits(k)`` below ``n``) and the index each one picks."""
+
+    def __init__(self, stream: _Stream, n: int) -> None:
+        self.stream, self.n, self.shift = stream, n, 32 - n.bit_length()
+        self.picks: list[int] = []
+        self.positions: list[int] = []
+        self._extend(4096)
+
+    def _extend(self, size: int) -> None:
+        values = self.stream.ensure(size)[:size] >> self.shift
+        accepted = np.flatnonzero(values < self.n)
+        self.picks, self.positions = values[accepted].tolist(), accepted.tolist()
+        self._size = size
+
+    def index_at(self, pos: int) -> int:
+        """Index of the first accepted draw at stream position ``pos`` or later."""
+        while not self.positions or self.positions[-1] < pos:
+            self._extend(self._size * 2)
+        return bisect.bisect_left(self.positions, pos)
+
+    def take(self, k: int, count: int) -> tuple[list[int], list[int]]:
+        """Draws ``k``…``k+count-1``: (picked indices, stream position after each)."""
+        while len(self.picks) < k + count:
+            self._extend(self._size * 2)
+        return self.picks[k:k + count], [p + 1 for p in self.positions[k:k + count]]
 
 
 class FastDetector:
@@ -179,48 +209,33 @@ class FastDetector:
     # -- the seeded trials --------------------------------------------------------------------
     def probabilities(self, rows: list[int]) -> np.ndarray:
         """langdetect's averaged per-language probabilities for the n-gram ``rows``."""
-        n = len(rows)
-        shift = 32 - n.bit_length()
-        ids = rows
+        draws = _Draws(self.stream, len(rows))
         langprob = np.zeros(len(self.langs))
         pos, spare = 0, None
         for _ in range(_N_TRIAL):
-            values = self.stream.ensure(pos + 4)
             if spare is None:
-                z, spare = _gauss_pair(values, pos)
+                z, spare = _gauss_pair(self.stream.ensure(pos + 4), pos)
                 pos += 4
             else:
                 z, spare = spare, None
             weight = (_ALPHA + (0.0 + z * 1.0) * _ALPHA_WIDTH) / _BASE_FREQ
-            prob, pos = self._trial(ids, shift, pos, weight)
+            prob, pos = self._trial(rows, draws, pos, weight)
             langprob += prob / _N_TRIAL
         return langprob
 
-    def _choices(self, ids: list[int], shift: int, pos: int, count: int) -> tuple[list[int], np.ndarray]:
-        """The next ``count`` choices from position ``pos``: (row ids, stream position after each)."""
-        n = len(ids)
-        span = 2 * count + 64
-        while True:
-            values = self.stream.ensure(pos + span)[pos:pos + span] >> shift
-            accepted = np.flatnonzero(values < n)
-            if len(accepted) >= count:
-                accepted = accepted[:count]
-                return [ids[k] for k in values[accepted].tolist()], accepted + pos + 1
-            span *= 2
-
-    def _trial(self, ids: list[int], shift: int, pos: int, weight: float) -> tuple[np.ndarray, int]:
+    def _trial(self, ids: list[int], draws: _Draws, pos: int, weight: float) -> tuple[np.ndarray, int]:
         """One trial from stream position ``pos``: (its probabilities, the position after it).
 
         Update ``i`` multiplies by ``weight + P(n-gram)``; after updates 0, 5, 10… the
         probabilities are normalised and the trial stops once one passes the threshold."""
         width = len(self.langs)
         prob = np.full(width, 1.0 / width)
-        first = 0  # updates are fetched in chunks of whole blocks: [first, last)
+        first, k = 0, draws.index_at(pos)  # updates are taken in chunks of whole blocks: [first, last)
         while True:
             last = min(first + 40 if first else 41, _ITERATION_LIMIT + 1)
-            chosen, after = self._choices(ids, shift, pos, last - first)
+            picks, after = draws.take(k, last - first)
             table = np.empty((last - first + 1, width))  # row 0 and consumed rows hold ``prob``
-            np.add(weight, self._rows[chosen], out=table[1:])
+            np.add(weight, self._rows[[ids[v] for v in picks]], out=table[1:])
             begin = 0
             for end in range(1 if first == 0 else 5, last - first + 1, 5):
                 table[begin] = prob
@@ -229,9 +244,9 @@ class FastDetector:
                 total = sum(values)  # the builtin, as langdetect (its rounding differs from numpy's)
                 np.divide(prob, total, out=prob)
                 if max(values) / total > _CONV_THRESHOLD or first + end - 1 >= _ITERATION_LIMIT:
-                    return prob, int(after[end - 1])
+                    return prob, after[end - 1]
                 begin = end
-            first, pos = last, int(after[-1])
+            first, k = last, k + last - first
 
     def detect(self, text: str) -> str | None:
         """The language langdetect (seed 0) finds; None where it finds no n-gram at all."""
@@ -255,7 +270,8 @@ class FastDetector:
             rng = random.Random(SEED)
             want = [rng.gauss(0.0, 1.0), rng.gauss(0.0, 1.0)] + [rng.randrange(n) for _ in range(50)]
             z, spare = _gauss_pair(self.stream.ensure(4), 0)
-            got = [z, spare] + self._choices(list(range(n)), 32 - n.bit_length(), 4, 50)[0]
+            draws = _Draws(self.stream, n)
+            got = [z, spare] + draws.take(draws.index_at(4), 50)[0]
             if got != want:
                 return False
         return True

@@ -33,13 +33,26 @@ _CONTEXT_CACHE_LIMIT = 100_000
 
 @cache
 def _tokenizer() -> Any:
-    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+    from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
+
+    def raw(pattern: Any) -> Any:
+        # NLTK wraps its compiled patterns to enforce a match timeout; the wrapped pattern (same
+        # engine, same expression, so the same matches) is used directly for its speed
+        return getattr(pattern, "_rx", pattern)
+
+    class LangVars(PunktLanguageVars):  # type: ignore[misc]
+        """English Punkt language variables whose two scanning patterns skip the timeout wrapper."""
+
+        re_boundary_realignment = raw(PunktLanguageVars.re_boundary_realignment)
+
+        def period_context_re(self) -> Any:
+            return raw(super().period_context_re())
 
     class CachedPunkt(PunktSentenceTokenizer):  # type: ignore[misc]
         """Punkt with its per-context break decision cached."""
 
         def __init__(self, params: Any) -> None:
-            super().__init__(params)
+            super().__init__(params, lang_vars=LangVars())
             self._breaks: dict[str, bool] = {}
 
         def text_contains_sentbreak(self, text: str) -> bool:
