@@ -1,7 +1,7 @@
 """The runner: samples × epochs − journal → cache → backend → ``generations.jsonl``.
 
-Every generation is appended to the journal the moment it arrives (and flushed), so an
-interrupted run — even ``kill -9`` — resumes where it stopped: finished (non-error) generations
+Every generation is appended to the journal as soon as it arrives (and flushed, by a writer
+thread off the event loop: :mod:`evalkit.journal_writer`), so an interrupted run — even ``kill -9`` — resumes where it stopped: finished (non-error) generations
 are never requested again. Requests already answered in the request cache are journaled without
 a call. ``max_errors`` (a fraction of this call's requests) stops the backend cleanly.
 
@@ -24,6 +24,7 @@ from evalkit.backends.base import Backend
 from evalkit.cache import RequestCache, request_key, serve_cached
 from evalkit.errors import EvalkitError
 from evalkit.integrity import check_journal_hashes, request_hash
+from evalkit.journal_writer import JournalWriter
 from evalkit.jsonio import scrub_text
 from evalkit.multiturn import Resolver, generate_turns, has_turns
 from evalkit.pricing import Price
@@ -159,19 +160,19 @@ def generate(samples: Sequence[Sample], backend: Backend, config: GenerationConf
     keys = {_key(r): request_key(identity, configs[r.pack], r) for r in requests} if cache else {}
     budget = None if opts.max_errors is None else opts.max_errors * len(requests)
     counts: Counter[str] = Counter()
-    journal = run_dir.journal()
 
     with RunProgress(len(requests), backend.stats, opts.progress) as bar:
+        # journal first (on the writer thread), then the cache, then the progress display
+        writer = JournalWriter(run_dir.journal(), cache, lambda r: bar.advance(r.status, r.usage.completion_tokens))
+
         def on_result(request: GenerationRequest, gen: Generation) -> None:
             if opts.answered is not None:
                 opts.answered.set()
+            key = _key(request)
             row = to_row(request, gen, opts.think_tags, opts.price)
-            row.request_hash = expected[_key(request)]  # type: ignore[attr-defined]
-            journal.append(row.model_dump(mode="json"))  # journal first: the cache is only an optimisation
-            if cache is not None and not gen.cached:
-                cache.put(keys[_key(request)], gen)
+            row.request_hash = expected[key]  # type: ignore[attr-defined]
+            writer.put(row, keys[key] if cache is not None and not gen.cached else None, gen)
             counts[row.status] += 1
-            bar.advance(row.status, row.usage.completion_tokens)
             if budget is not None and counts["error"] > budget:
                 raise RunAborted(f"{counts['error']} of {len(requests)} requests failed (--max-errors "
                                  f"{opts.max_errors:g}); finished generations are kept in {run_dir.path}")
@@ -181,7 +182,7 @@ def generate(samples: Sequence[Sample], backend: Backend, config: GenerationConf
             for group, group_config in _groups(misses, configs):
                 backend.generate(group, group_config, on_result)
         finally:
-            journal.close()
+            writer.close()
     if not bar.enabled and requests:
         print(f"generated {sum(counts.values())}/{len(requests)}: " + ", ".join(
             f"{k} {v}" for k, v in sorted(counts.items())) + (f" ({cache.hits} from cache)" if cache and cache.hits else ""),

@@ -1,5 +1,6 @@
-"""SDK backends against the loopback server: 429 + Retry-After, 500, timeouts, malformed bodies,
-the error budget, several vLLM servers, the Anthropic wire format and LiteLLM."""
+"""API backends against the loopback server: 429 + Retry-After, 500, timeouts, malformed bodies,
+the error budget, several vLLM servers, the Anthropic wire format and LiteLLM. OpenAI-compatible
+tests run twice: through the openai SDK and through the lean HTTP client."""
 
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ from click.testing import CliRunner, Result
 from cli import main
 
 from .mock_openai_server import anthropic_reply, echo_reply, last_user, serve
+
+
+@pytest.fixture(params=["sdk", "http"])
+def openai_client(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run the test once through the openai SDK and once through the lean HTTP client."""
+    monkeypatch.setenv("EVALKIT_OPENAI_CLIENT", request.param)
+    return str(request.param)
 
 
 def run_cli(*args: str) -> Result:
@@ -43,6 +51,7 @@ class FailFirst:
         return echo_reply(body)
 
 
+@pytest.mark.usefixtures("openai_client")
 def test_429_with_retry_after_is_honoured(tmp_path: Path) -> None:
     reply = FailFirst(429, headers={"Retry-After": "0.3"})
     with serve(reply) as (url, received):
@@ -56,6 +65,7 @@ def test_429_with_retry_after_is_honoured(tmp_path: Path) -> None:
     assert {r["attempts"] for r in rows(tmp_path / "r")} == {2}
 
 
+@pytest.mark.usefixtures("openai_client")
 def test_retry_after_beyond_the_retry_time_fails_fast(tmp_path: Path) -> None:
     reply = FailFirst(429, times=99, headers={"Retry-After": "30"})
     with serve(reply) as (url, _):
@@ -67,6 +77,7 @@ def test_retry_after_beyond_the_retry_time_fails_fast(tmp_path: Path) -> None:
     assert all("RateLimitError" in r["error"] for r in rows(tmp_path / "r"))
 
 
+@pytest.mark.usefixtures("openai_client")
 def test_500_is_retried_then_recorded(tmp_path: Path) -> None:
     with serve(FailFirst(500, times=2)) as (url, received):
         result = run_cli("--model", "openai:m", "--base-url", url, "--out", str(tmp_path / "ok"))
@@ -80,6 +91,7 @@ def test_500_is_retried_then_recorded(tmp_path: Path) -> None:
     assert {r["status"] for r in bad} == {"error"} and {r["attempts"] for r in bad} == {2}
 
 
+@pytest.mark.usefixtures("openai_client")
 def test_per_request_timeout(tmp_path: Path) -> None:
     def slow(body: dict[str, Any]) -> Any:
         time.sleep(1.5)
@@ -92,6 +104,7 @@ def test_per_request_timeout(tmp_path: Path) -> None:
     assert all(r["status"] == "error" and r["error"].startswith("Timeout") for r in rows(tmp_path / "r"))
 
 
+@pytest.mark.usefixtures("openai_client")
 def test_malformed_body_is_an_error_not_a_crash(tmp_path: Path) -> None:
     with serve(lambda body: (200, b'{"choices": [{"mess')) as (url, received):
         result = run_cli("--model", "openai:m", "--base-url", url, "--out", str(tmp_path / "r"))
@@ -100,6 +113,7 @@ def test_malformed_body_is_an_error_not_a_crash(tmp_path: Path) -> None:
     assert all(r["status"] == "error" and "JSONDecodeError" in r["error"] for r in rows(tmp_path / "r"))
 
 
+@pytest.mark.usefixtures("openai_client")
 def test_max_errors_aborts_and_keeps_finished_work(tmp_path: Path) -> None:
     def half(body: dict[str, Any]) -> Any:
         if "paint" in last_user(body) or "haiku" in last_user(body).lower():
@@ -118,6 +132,7 @@ def test_max_errors_aborts_and_keeps_finished_work(tmp_path: Path) -> None:
     assert "aborted" in manifest and (out / "scores.json").is_file()
 
 
+@pytest.mark.usefixtures("openai_client")
 def test_vllm_server_spreads_requests_across_servers(tmp_path: Path) -> None:
     def slow(body: dict[str, Any]) -> Any:
         time.sleep(0.05)
@@ -207,6 +222,7 @@ def test_missing_engines_name_their_extra() -> None:
         make_backend("vllm-server:m").generate([request], GenerationConfig(), lambda r, g: None)
 
 
+@pytest.mark.usefixtures("openai_client")
 def test_a_long_retry_after_is_bounded_by_the_timeout(tmp_path: Path) -> None:
     reply = FailFirst(429, times=1, headers={"Retry-After": "3600"})
     with serve(reply) as (url, received):
@@ -216,6 +232,7 @@ def test_a_long_retry_after_is_bounded_by_the_timeout(tmp_path: Path) -> None:
     assert len(received) == 8 and [r["status"] for r in rows(tmp_path / "r")] == ["ok"] * 4
 
 
+@pytest.mark.usefixtures("openai_client")
 def test_a_retry_after_beyond_the_retry_time_fails_only_its_request(tmp_path: Path) -> None:
     def one_limited(body: dict[str, Any]) -> Any:
         if "paint" in last_user(body):
@@ -254,3 +271,26 @@ def test_scattered_429s_do_not_shrink_the_concurrency_limit() -> None:
 def test_sustained_429s_shrink_the_concurrency_limit() -> None:
     assert _limiter_after([True] * 20) == 32  # one cut per second of sustained rate limiting
     assert _limiter_after([False] * 20 + [True] * 20) < 64
+
+
+def test_sdk_and_lean_client_send_the_same_body_and_journal_the_same_rows(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    def reply(body: dict[str, Any]) -> Any:
+        status, payload = echo_reply(body)
+        payload["choices"][0]["message"]["reasoning_content"] = "thought"
+        payload["usage"]["completion_tokens_details"] = {"reasoning_tokens": 3}
+        return status, payload
+
+    journals, bodies = {}, {}
+    for client in ("sdk", "http"):
+        monkeypatch.setenv("EVALKIT_OPENAI_CLIENT", client)
+        with serve(reply) as (url, received):
+            result = run_cli("--model", "openai:m", "--base-url", url, "--system-message", "Be brief.", "--top-p", "0.9",
+                             "-M", "repetition_penalty=1.1", "--no-cache", "--out", str(tmp_path / client))
+            assert result.exit_code == 0, result.output
+        bodies[client] = sorted(received, key=lambda b: json.dumps(b, sort_keys=True))
+        journals[client] = sorted(({k: v for k, v in r.items() if k != "latency_s"} for r in rows(tmp_path / client)),
+                                  key=lambda r: r["sample_id"])
+    assert bodies["sdk"] == bodies["http"] and bodies["http"][0]["repetition_penalty"] == 1.1
+    assert journals["sdk"] == journals["http"] and journals["http"][0]["reasoning"] == "thought"
+    assert journals["http"][0]["usage"]["reasoning_tokens"] == 3

@@ -9,6 +9,7 @@ Thinking returned apart (``reasoning_content`` or ``reasoning``) is kept as reas
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from evalkit.backends.base import AsyncBackend, api_key, chat_messages
@@ -30,24 +31,33 @@ def openai_body(model: str, request: GenerationRequest, config: GenerationConfig
     return body
 
 
+def _get(obj: Any, name: str) -> Any:
+    """``obj[name]`` for a parsed JSON object, ``obj.name`` for an SDK object; None when absent."""
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
 def from_openai(resp: Any) -> Generation:
-    """A ``Generation`` from an OpenAI-shaped chat completion (SDK object or litellm response)."""
-    choices = getattr(resp, "choices", None)
+    """A ``Generation`` from an OpenAI-shaped chat completion: an SDK object, a litellm response
+    or the parsed JSON reply of the lean HTTP client."""
+    choices = _get(resp, "choices")
     if not choices:
         return Generation(error="response had no choices")
     choice = choices[0]
-    message = getattr(choice, "message", None)
+    message = _get(choice, "message")
     if message is None:
         return Generation(error="response choice had no message")
-    reasoning = getattr(message, "reasoning_content", None) or getattr(message, "reasoning", None)
-    usage = getattr(resp, "usage", None)
-    details = getattr(usage, "completion_tokens_details", None)
+    reasoning = _get(message, "reasoning_content") or _get(message, "reasoning")
+    usage = _get(resp, "usage")
+    details = _get(usage, "completion_tokens_details")
+    finish = _get(choice, "finish_reason")
     return Generation(
-        text=getattr(message, "content", None) or "", finish_reason=getattr(choice, "finish_reason", None),
-        prompt_tokens=getattr(usage, "prompt_tokens", None), completion_tokens=getattr(usage, "completion_tokens", None),
-        model=getattr(resp, "model", None), reasoning=reasoning if isinstance(reasoning, str) else None,
-        refusal=bool(getattr(message, "refusal", None)) or getattr(choice, "finish_reason", None) == "content_filter",
-        reasoning_tokens=getattr(details, "reasoning_tokens", None),
+        text=_get(message, "content") or "", finish_reason=finish,
+        prompt_tokens=_get(usage, "prompt_tokens"), completion_tokens=_get(usage, "completion_tokens"),
+        model=_get(resp, "model"), reasoning=reasoning if isinstance(reasoning, str) else None,
+        refusal=bool(_get(message, "refusal")) or finish == "content_filter",
+        reasoning_tokens=_get(details, "reasoning_tokens"),
     )
 
 
@@ -65,26 +75,56 @@ def pooled_http_client(concurrency: int) -> Any:
 
 class OpenAIBackend(AsyncBackend):
     name = "openai"
+    transport_options = AsyncBackend.transport_options | {"client"}
+
+    def lean(self) -> bool:
+        """True when requests go through the lean HTTP client: ``-M client=http``, or by default
+        for a server given with ``--base-url`` (``-M client=sdk`` keeps the SDK)."""
+        choice = str(self.options.get("client") or os.environ.get("EVALKIT_OPENAI_CLIENT") or "auto")
+        if choice not in {"auto", "sdk", "http"}:
+            raise EvalkitError(f"-M client expects sdk, http or auto, got {choice!r}")
+        return choice == "http" or (choice == "auto" and self.base_url is not None)
 
     def open_sdk(self) -> None:
-        import openai  # noqa: F401
+        if self.lean():
+            import aiohttp  # noqa: F401
+        else:
+            import openai  # noqa: F401
 
-    def open(self) -> Any:
+    def key(self) -> str:
+        """The API key (``-M api_key``, the ``api_key_env`` variable, or a placeholder for local servers)."""
+        return api_key(str(self.options.get("api_key_env", "OPENAI_API_KEY")), self.base_url, self.name, self.options)
+
+    def client_for(self, url: str | None, concurrency: int) -> Any:
+        """A client for one server: the lean HTTP client or the SDK's."""
+        if self.lean():
+            from evalkit.backends.http_chat import ChatClient
+
+            return ChatClient(url or "https://api.openai.com/v1", self.key(), concurrency, self.limits.timeout_s)
         try:
             from openai import AsyncOpenAI
         except ImportError:
-            raise EvalkitError("the openai backend needs the 'api' extra: pip install 'evalkit-if[api]'") from None
-        key = api_key(str(self.options.get("api_key_env", "OPENAI_API_KEY")), self.base_url, self.name, self.options)
-        return AsyncOpenAI(api_key=key, base_url=self.base_url, max_retries=0, timeout=self.limits.timeout_s + 5,
-                           http_client=pooled_http_client(self.concurrency))
+            raise EvalkitError(f"the {self.name} backend needs the 'api' extra: pip install 'evalkit-if[api]'") from None
+        return AsyncOpenAI(api_key=self.key(), base_url=url, max_retries=0, timeout=self.limits.timeout_s + 5,
+                           http_client=pooled_http_client(concurrency))
+
+    def open(self) -> Any:
+        return self.client_for(self.base_url, self.concurrency)
 
     def preflight(self) -> None:
         """Fails when no API key is set and no ``--base-url`` points at a local server."""
-        api_key(str(self.options.get("api_key_env", "OPENAI_API_KEY")), self.base_url, self.name, self.options)
+        self.lean()
+        self.key()
 
     def extra_body(self) -> dict[str, Any]:
         return {k: v for k, v in self.options.items() if k not in self.transport_options}
 
+    async def send(self, client: Any, request: GenerationRequest, config: GenerationConfig) -> Generation:
+        """One request on ``client`` (either kind), parsed into a Generation."""
+        body = openai_body(self.model, request, config, self.extra_body())
+        if hasattr(client, "chat"):
+            return from_openai(await client.chat.completions.create(**body))
+        return from_openai(await client.create(body))
+
     async def call(self, client: Any, request: GenerationRequest, config: GenerationConfig) -> Generation:
-        resp = await client.chat.completions.create(**openai_body(self.model, request, config, self.extra_body()))
-        return from_openai(resp)
+        return await self.send(client, request, config)

@@ -4,13 +4,15 @@ Each request goes to the server with the fewest requests in flight, so faster se
 of the work; ``--concurrency`` is the total across servers. This is the path for runs that
 outgrow one machine: start ``vllm serve`` on each node (or one server spanning nodes with vLLM's
 Ray-based distributed executor, ``--distributed-executor-backend ray``) and list every endpoint.
+Requests go through the lean HTTP client (:mod:`evalkit.backends.http_chat`); ``-M client=sdk``
+uses the openai SDK instead.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from evalkit.backends.openai_chat import OpenAIBackend, from_openai, openai_body, pooled_http_client
+from evalkit.backends.openai_chat import OpenAIBackend
 from evalkit.errors import EvalkitError
 from evalkit.types import Generation, GenerationConfig, GenerationRequest
 
@@ -22,13 +24,11 @@ class VLLMServerBackend(OpenAIBackend):
     def open(self) -> Any:
         if not self.base_urls:
             raise EvalkitError("vllm-server: needs --base-url http://HOST:PORT/v1 (repeat it for several servers)")
-        try:
-            from openai import AsyncOpenAI
-        except ImportError:
-            raise EvalkitError("the vllm-server backend needs the 'api' extra: pip install 'evalkit-if[api]'") from None
-        return [[AsyncOpenAI(api_key="EMPTY", base_url=url, max_retries=0, timeout=self.limits.timeout_s + 5,
-                             http_client=pooled_http_client(self.concurrency)), 0]
-                for url in self.base_urls]
+        return [[self.client_for(url, self.concurrency), 0] for url in self.base_urls]
+
+    def key(self) -> str:
+        """vLLM servers take any key unless started with ``--api-key`` (then ``-M api_key=…``)."""
+        return str(self.options.get("api_key") or "EMPTY")
 
     async def aclose(self, client: Any) -> None:
         for sdk, _ in client:
@@ -39,7 +39,6 @@ class VLLMServerBackend(OpenAIBackend):
         slot[1] += 1
         self.stats[f"server:{client.index(slot)}"] += 1
         try:
-            resp = await slot[0].chat.completions.create(**openai_body(self.model, request, config, self.extra_body()))
+            return await self.send(slot[0], request, config)
         finally:
             slot[1] -= 1
-        return from_openai(resp)
