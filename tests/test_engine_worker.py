@@ -133,6 +133,13 @@ def test_engine_error_in_the_worker_is_one_line(tmp_path: Path) -> None:
     assert _last_line(result.output) == "error: mock llama engine: unknown mock model 'nonsense' (choose from echo, constant, upper)"
 
 
+def test_engine_exception_in_the_worker_is_one_line(tmp_path: Path) -> None:
+    result = _run(tmp_path / "run", "wlocal:echo", "-M", "fail_every=often")  # int("often") fails in the worker
+    assert result.exit_code == 2
+    assert _last_line(result.output).startswith("error: mock llama engine: ValueError: invalid literal for int()")
+    assert "Traceback" not in result.output
+
+
 def _requests(n: int) -> list[GenerationRequest]:
     return [GenerationRequest("p", f"s{i}", 0, ({"role": "user", "content": f"hello {i}"},)) for i in range(n)]
 

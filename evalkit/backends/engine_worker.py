@@ -2,13 +2,13 @@
 
 A native engine that crashes (SIGSEGV in a kernel, an abort, the OOM killer) takes its whole
 process with it. So :class:`WorkerBackend` keeps the engine in a child process started with
-``python -m evalkit.backends.engine_worker`` (a fresh interpreter: no fork of a process that holds
+``python -c`` running :func:`main` (a fresh interpreter: no fork of a process that holds
 threads, no re-import of the caller's ``__main__``) and talks to it over two pipes:
 
 - parent → worker: ``("open", "module:Class", model, options)`` once, then
   ``("generate", requests, config)`` per batch, and ``("close",)``;
 - worker → parent: ``("result", index, Generation)`` as each generation finishes, then
-  ``("done",)``, or ``("fail", kind, message)`` when the engine raised.
+  ``("done",)``, or ``("fail", message)`` when the engine raised (the worker lives on).
 
 The parent hands every result to the runner's ``on_result`` as it arrives, so finished
 generations are journaled before anything else can go wrong. When the worker dies, the parent
@@ -30,7 +30,6 @@ import os
 import signal
 import subprocess
 import sys
-import traceback
 from collections import Counter
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
@@ -43,6 +42,9 @@ from evalkit.runner import RunAborted
 from evalkit.types import Generation, GenerationConfig, GenerationRequest
 
 CRASH_AT_ENV = "EVALKIT_TEST_ENGINE_CRASH_AT"
+# the worker imports the same evalkit as its parent (argv[1]: the folder holding it)
+BOOTSTRAP = ("import sys; root = sys.argv[1]; root in sys.path or sys.path.insert(0, root); "
+             "from evalkit.backends.engine_worker import main; main()")
 POLL_S = 0.2  # how often the parent checks that a silent worker is still alive
 EXIT_WAIT_S = 30.0  # a polite close lets the engine shut down (vLLM stops its own processes)
 
@@ -98,11 +100,9 @@ class EngineWorker:
         """Start the worker process and ask it to construct the engine (it loads on first use)."""
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
-        root = str(Path(__file__).resolve().parents[2])  # the folder that holds the evalkit package
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+        root = str(Path(__file__).resolve().parents[2])  # the folder that holds this evalkit package
         try:
-            self._proc = subprocess.Popen([sys.executable, "-m", "evalkit.backends.engine_worker"],
-                                          stdin=to_child_r, stdout=from_child_w, env=env)
+            self._proc = subprocess.Popen([sys.executable, "-c", BOOTSTRAP, root], stdin=to_child_r, stdout=from_child_w)
         finally:
             os.close(to_child_r)
             os.close(from_child_w)
@@ -142,8 +142,7 @@ class EngineWorker:
                 on_result(request, message[2])
                 delivered += 1
             elif message[0] == "fail":
-                raise EvalkitError(f"{self.label} engine: {message[2]}") if message[1] == "evalkit" else \
-                    EvalkitError(f"{self.label} engine failed: {message[2]} (details on stderr above)")
+                raise EvalkitError(f"{self.label} engine: {message[1]}")
             else:  # done: a request the engine never answered is an error row, retried on resume
                 for request in pending.values():
                     on_result(request, Generation(error=f"the {self.label} engine returned no result"))
@@ -287,10 +286,9 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
                 engine = load_engine(*spec)
             _generate(engine, requests, config, outbox)
         except EvalkitError as exc:
-            outbox.send(("fail", "evalkit", str(exc)))
-        except Exception as exc:  # noqa: BLE001 - reported to the parent as one line
-            traceback.print_exc()
-            outbox.send(("fail", "error", f"{type(exc).__name__}: {exc}"))
+            outbox.send(("fail", str(exc)))
+        except Exception as exc:  # noqa: BLE001 - e.g. a GGUF llama.cpp cannot load: one line for the parent
+            outbox.send(("fail", f"{type(exc).__name__}: {exc}"))
     if engine is not None:
         engine.close()
 
