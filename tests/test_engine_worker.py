@@ -8,6 +8,7 @@ classes (only their engine is swapped), so these tests need neither llama.cpp no
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import types
@@ -147,20 +148,33 @@ def _requests(n: int) -> list[GenerationRequest]:
 def test_on_result_abort_stops_the_worker_and_a_later_call_starts_a_new_one() -> None:
     backend = MockLlama("echo", {})
     seen: list[str] = []
+    pids: list[int] = []
 
     def abort(request: GenerationRequest, gen: Generation) -> None:
         seen.append(request.sample_id)
+        pids.append(backend._worker._proc.pid)  # type: ignore[union-attr]
         raise RunAborted("stop")
 
     with pytest.raises(RunAborted):
         backend.generate(_requests(3), GenerationConfig(max_tokens=8), abort)
-    assert seen == ["s0"] and backend._worker is not None and not backend._worker.alive()
+    assert seen == ["s0"] and not _running(pids[0])
     got: list[tuple[GenerationRequest, Generation]] = []
     requests = _requests(2)
     backend.generate(requests, GenerationConfig(max_tokens=8), lambda r, g: got.append((r, g)))
+    second = backend._worker._proc.pid  # type: ignore[union-attr]
+    assert second != pids[0] and _running(second)
     backend.close()
+    assert not _running(second)
     assert [r for r, _ in got] == requests  # the caller's own request objects come back
     assert [g.text for _, g in got] == ["hello 0", "hello 1"]
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_crash_raises_engine_crashed_through_the_api(monkeypatch: pytest.MonkeyPatch) -> None:

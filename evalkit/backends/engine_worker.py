@@ -46,6 +46,7 @@ CRASH_AT_ENV = "EVALKIT_TEST_ENGINE_CRASH_AT"
 BOOTSTRAP = ("import sys; root = sys.argv[1]; root in sys.path or sys.path.insert(0, root); "
              "from evalkit.backends.engine_worker import main; main()")
 POLL_S = 0.2  # how often the parent checks that a silent worker is still alive
+KILL_WAIT_S = 5.0
 EXIT_WAIT_S = 30.0  # a polite close lets the engine shut down (vLLM stops its own processes)
 
 
@@ -183,7 +184,8 @@ class EngineWorker:
             "re-run into the same --out to resume")
 
     def stop(self, kill: bool = False) -> None:
-        """Close the pipes and end the worker (politely, or at once with ``kill``)."""
+        """Close the pipes and end the worker: ask it to close (it frees the engine), or with
+        ``kill`` send SIGTERM at once; SIGKILL when it has not exited in time."""
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None and not kill and self._send is not None:
             try:
@@ -194,10 +196,12 @@ class EngineWorker:
             if conn is not None:
                 conn.close()
         self._send = self._recv = None
-        if proc is None:
+        if proc is None or proc.poll() is not None:
             return
+        if kill:
+            proc.terminate()
         try:
-            proc.wait(timeout=0 if kill else EXIT_WAIT_S)
+            proc.wait(timeout=KILL_WAIT_S if kill else EXIT_WAIT_S)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
