@@ -126,3 +126,22 @@ def test_name_labels_a_run(tmp_path: Path) -> None:
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "baseline &lt;b&gt;v1&lt;/b&gt;" in index and "echo run" in index and "<b>v1" not in index
     assert "responses:answers.jsonl" not in index
+
+
+def test_scores_without_declarations_still_build(tmp_path: Path) -> None:
+    """A scores.json from before metric declarations (free-form pack tables) is shown as found."""
+    run = tmp_path / "old"
+    assert CliRunner().invoke(main, ["run", "--model", "mock:echo", "--limit", "2", "--out", str(run)]).exit_code == 0
+    (run / "scores.json").write_text(json.dumps({"schema_version": 1, "packs": {"p": {
+        "version": "1", "headline": "CSR", "metrics": {"accuracy": 0.5, "CSR": 0.75}, "ci": {"accuracy": [0.1, 0.9]},
+        "counts": {"units": 2},
+        "tables": {"judge_parsing": [{"judge_parsing": "1", "n": 2}],
+                   "HSR": [{"HSR": "style L4", "n": 2, "passed": None, "unparsed": 1}],
+                   "level": [{"level": "I", "n": 2, "passed": 1, "rate": 0.5, "ci_low": 0.1, "ci_high": 0.9}]}}}}))
+    out = tmp_path / "site"
+    result = CliRunner().invoke(main, ["leaderboard", str(run), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'data-table="judge_parsing"' in index and ">unparsed</th>" in index and "<svg" in index
+    md = CliRunner().invoke(main, ["report", str(run), "--format", "markdown"]).output
+    assert "| **CSR** | 75.00 |" in md and "| HSR | n | passed | unparsed |" in md and "| style L4 | 2 | — | 1 |" in md
