@@ -265,3 +265,28 @@ def test_load_run_frames(runs: dict[str, Path], name: str) -> None:
         assert list(run.records.sample_id) == [r["sample_id"] for r in rows]
         for key in {k for r in rows for k in r["values"]} - set(run.records.columns):
             assert f"value.{key}" in run.records.columns
+
+
+def test_overview_sorts_in_chromium(site: Path, tmp_path: Path) -> None:
+    """The page's sorter, run in Chromium on the overview table: a header click sorts that column
+    ascending, a second click descending, and runs without the pack stay last both times."""
+    import re
+
+    index = (site / "index.html").read_text(encoding="utf-8")
+    table = re.search(r'<table class="sortable overview">.*?</table>', index, flags=re.S)
+    sorter = (REPO / "leaderboards" / "templates" / "sorter.js").read_text(encoding="utf-8")
+    assert table is not None
+    harness = tmp_path / "harness.html"
+    clicks = "var th = document.querySelectorAll('table.overview thead th')[COL]; th.click();"
+    results = {}
+    for n_clicks in (1, 2):
+        harness.write_text(f"<!doctype html><html><body>{table.group(0)}<script>{sorter}</script><script>"
+                           + clicks.replace("COL", "2") * n_clicks + "</script></body></html>", encoding="utf-8")
+        dom = _dom(harness, tmp_path)
+        body = dom.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+        results[n_clicks] = [re.findall(r'data-value="([^"]*)"', row)[1] for row in body.split("<tr>")[1:]]
+    for order in results.values():
+        values = [v for v in order if v]
+        assert values and order[: len(values)] == values  # missing values after all the numbers
+    up, down = ([float(v) for v in results[k] if v] for k in (1, 2))
+    assert up == sorted(up) and down == sorted(down, reverse=True)
