@@ -106,3 +106,13 @@ def test_registry_has_83_ids_and_classic_ones_are_ifeval_checkers() -> None:
     plain = build_checker("ifeval.punctuation:no_comma", {})
     for text in ("a, b", "a b"):
         assert classic.check(text, CheckContext()) == plain.check(text, CheckContext())
+
+
+@pytest.mark.parametrize("text", ["Hi.", "A red car is red. Then it stopped!", "One two three four five six.",
+                                  'He said "no." She left.\n\nNew paragraph here?', "x"])
+def test_partial_tokenization_equals_the_ends_of_word_tokenize(text: str) -> None:
+    from evalkit.verifiers.ifbench._base import tokens
+    from evalkit.verifiers.ifbench.words import first_tokens, last_tokens
+
+    assert first_tokens(text, 4) == list(tokens(text)[:4])
+    assert last_tokens(text, 3) == list(tokens(text)[-3:])

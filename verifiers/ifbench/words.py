@@ -41,6 +41,16 @@ def first_tokens(text: str, n: int) -> list[str]:
     return out[:n]
 
 
+def last_tokens(text: str, n: int) -> list[str]:
+    """The last ``n`` tokens of ``nltk.word_tokenize(text)`` (sentences are tokenized apart)."""
+    out: list[str] = []
+    for sentence in reversed(sentence_list(text)):
+        out[:0] = treebank().tokenize(sentence)
+        if len(out) >= n:
+            break
+    return out[-n:]
+
+
 @register("ifbench.words:alphabet")
 @dataclass(frozen=True)
 class Alphabet(IfbenchChecker):
@@ -254,10 +264,11 @@ class WordsPosition(IfbenchChecker):
 
     def test(self, text: str) -> bool:
         """See the class docstring."""
-        words = tokens(text)
+        head = first_tokens(text, 4)  # fewer than 4: the whole token list
+        tail = head if len(head) < 4 else last_tokens(text, 3)
         keyword = self.keyword.strip().lower()
-        if len(words) < 2:
+        if len(head) < 2:
             return False
-        if words[-1] in PUNCT:
-            return len(words) >= 3 and words[1].lower() == words[-3].lower() == keyword
-        return words[1].lower() == words[-2].lower() == keyword
+        if tail[-1] in PUNCT:
+            return len(head) >= 3 and head[1].lower() == tail[-3].lower() == keyword
+        return head[1].lower() == tail[-2].lower() == keyword
