@@ -130,6 +130,8 @@ def _print_dry_run(plan: dict[str, Any]) -> None:
     click.echo(f"dry run: {plan['n_requests']} requests ({plan['already_done']} already done), "
                f"~{plan['est_prompt_tokens']} prompt tokens, at most {plan['max_completion_tokens']} completion tokens, "
                + (f"at most ${cost:.4f} ({plan['price_model']})" if cost is not None else "cost unknown")
+               + (f", ${plan['est_cost_usd_max_standard']:.4f} at the normal price"
+                  if "est_cost_usd_max_standard" in plan else "")
                + "; nothing sent", err=True)
 
 

@@ -121,6 +121,8 @@ def _run_locked(run_dir: RunDir, manifest: dict[str, Any], loaded: dict[str, tup
     options = RunnerOptions(epochs=epochs, max_errors=max_errors, think_tags=think_tags, use_cache=use_cache,
                             progress=progress, price=price_for(*parse_model_spec(manifest["model"])), answered=answered)
     aborted: RunAborted | None = None
+    if hasattr(backend, "run_dir"):  # batch backends journal their batch ids in the run directory
+        backend.run_dir = run_dir.path
     if isinstance(backend, AsyncBackend):  # in-process engines need the CPU themselves
         from evalkit.grading import prepare_in_background
         prepare_in_background(all_samples, after=answered)
@@ -196,7 +198,14 @@ def dry_run(packs: list[str] | None = None, model: str | None = None, *, epochs:
             "requests": requests, "n_requests": len(requests),
             "already_done": len(done), "est_prompt_tokens": prompt, "max_completion_tokens": completion,
             "est_cost_usd_max": price.cost(prompt, completion) if price else None,
-            "price_model": price.model if price else None}
+            "price_model": price.model if price else None, **_standard_price(model, prompt, completion)}
+
+
+def _standard_price(model: str, prompt: int, completion: int) -> dict[str, Any]:
+    """For a batch backend, the estimate at the normal (non-batch) price too."""
+    backend, name = parse_model_spec(model)
+    standard = price_for(backend.removesuffix("-batch"), name) if backend.endswith("-batch") else None
+    return {"est_cost_usd_max_standard": standard.cost(prompt, completion)} if standard else {}
 
 
 def _grade_and_score(run_dir: RunDir, manifest: dict[str, Any], loaded: dict[str, tuple[TaskPack, list[Sample]]],

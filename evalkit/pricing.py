@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 PRICE_FILE = "model_prices_and_context_window_backup.json"
+BATCH_DISCOUNT = 0.5  # provider batch APIs cost half the normal price
 
 
 @dataclass(frozen=True)
@@ -45,14 +46,22 @@ def price_map() -> dict[str, Any]:
 
 
 def price_for(backend: str, model: str) -> Price | None:
-    """The price of ``backend:model`` when the map knows it (local engines cost nothing known)."""
+    """The price of ``backend:model`` when the map knows it (local engines cost nothing known).
+    Batch backends (``openai-batch``, ``anthropic-batch``) cost the map's batch price, or half
+    the normal price where the map has none."""
+    batch = backend.endswith("-batch")
+    backend = backend.removesuffix("-batch")
     if backend not in {"openai", "anthropic", "litellm"}:
         return None
     table = price_map()
     for name in (model, model.split("/", 1)[-1], f"{backend}/{model}"):
         entry = table.get(name)
         if isinstance(entry, dict) and "input_cost_per_token" in entry:
-            return Price(name, float(entry["input_cost_per_token"]), float(entry.get("output_cost_per_token", 0.0)))
+            inp, out = float(entry["input_cost_per_token"]), float(entry.get("output_cost_per_token", 0.0))
+            if batch:
+                return Price(f"{name} (batch)", float(entry.get("input_cost_per_token_batches", inp * BATCH_DISCOUNT)),
+                             float(entry.get("output_cost_per_token_batches", out * BATCH_DISCOUNT)))
+            return Price(name, inp, out)
     return None
 
 

@@ -52,7 +52,12 @@ class RunProgress:
         elapsed = max(1e-6, time.monotonic() - self.start)
         return (f"failed {self.counts['error']} · retrying {self.stats['retrying']} · "
                 f"rate-limited {self.stats['rate_limited']} · in flight {self.stats['in_flight']} · "
-                f"{self.tokens / elapsed:.0f} tok/s")
+                f"{self.tokens / elapsed:.0f} tok/s" + self.batch_line())
+
+    def batch_line(self) -> str:
+        """Provider batches per state (``stats["batch:STATE"]``), when the backend has batches."""
+        states = sorted((k.removeprefix("batch:"), v) for k, v in self.stats.items() if k.startswith("batch:") and v)
+        return " · batches " + ", ".join(f"{v} {k}" for k, v in states) if states else ""
 
     def __enter__(self) -> RunProgress:
         if self.enabled and self.total:

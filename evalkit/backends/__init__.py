@@ -20,6 +20,8 @@ BACKENDS: dict[str, str] = {
     "litellm": "evalkit.backends.litellm_chat:LiteLLMBackend",
     "vllm": "evalkit.backends.vllm_offline:VLLMBackend",
     "vllm-server": "evalkit.backends.vllm_server:VLLMServerBackend",
+    "openai-batch": "evalkit.backends.openai_batch:OpenAIBatchBackend",
+    "anthropic-batch": "evalkit.backends.anthropic_batch:AnthropicBatchBackend",
 }
 
 

@@ -1,0 +1,99 @@
+"""``openai-batch:MODEL``: the OpenAI Batch API (JSONL file + ``/v1/batches``) at batch prices.
+
+Requests are written as a JSONL file (at most 50,000 requests and 200 MB per file), uploaded with
+``purpose="batch"`` and run as a batch against ``/v1/chat/completions`` with a 24 h completion
+window (``-M completion_window``). Results and errors are read from the batch's output and error
+files. The shared flow (journal, polling, retries) is in :mod:`evalkit.backends.batch_api`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from evalkit.backends.base import api_key
+from evalkit.backends.batch_api import BatchBackend, BatchStatus, ItemResult
+from evalkit.backends.openai_chat import from_openai, openai_body
+from evalkit.errors import EvalkitError
+from evalkit.types import Generation, GenerationConfig, GenerationRequest
+
+ENDED = {"completed", "failed", "expired", "cancelled"}
+RETRY_CODES = {"batch_expired", "batch_cancelled", "rate_limit_exceeded", "server_error"}
+
+
+class OpenAIBatchBackend(BatchBackend):
+    name = "openai-batch"
+    max_requests = 50_000
+    max_bytes = 200 * 1024 * 1024
+
+    def open_client(self) -> Any:
+        try:
+            from openai import OpenAI
+        except ImportError:
+            raise EvalkitError("the openai-batch backend needs the 'api' extra: pip install 'evalkit-if[api]'") from None
+        key = api_key(str(self.options.get("api_key_env", "OPENAI_API_KEY")), self.base_url, self.name, self.options)
+        return OpenAI(api_key=key, base_url=self.base_url, timeout=self.limits.timeout_s,
+                      max_retries=self.limits.max_retries)
+
+    def preflight(self) -> None:
+        """Fails when no API key is set and no ``--base-url`` is given."""
+        api_key(str(self.options.get("api_key_env", "OPENAI_API_KEY")), self.base_url, self.name, self.options)
+
+    def payload(self, custom_id: str, request: GenerationRequest, config: GenerationConfig) -> bytes:
+        """One ``/v1/chat/completions`` batch line."""
+        body = openai_body(self.model, request, config, {})
+        body.update(self.extra_body())
+        line = {"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": body}
+        return json.dumps(line, ensure_ascii=False).encode() + b"\n"
+
+    def submit(self, client: Any, lines: list[bytes]) -> str:
+        """Upload the JSONL file, then create the batch (never retried: a retry could pay twice)."""
+        uploaded = client.files.create(file=("evalkit-batch.jsonl", b"".join(lines)), purpose="batch")
+        batch = client.with_options(max_retries=0).batches.create(
+            input_file_id=uploaded.id, endpoint="/v1/chat/completions",
+            completion_window=str(self.options.get("completion_window", "24h")), metadata={"created_by": "evalkit"})
+        return str(batch.id)
+
+    def poll(self, client: Any, batch_id: str) -> BatchStatus:
+        """Status and request counts of the batch."""
+        batch = client.batches.retrieve(batch_id)
+        counts = batch.request_counts
+        numbers = {"total": counts.total, "completed": counts.completed, "failed": counts.failed} if counts else {}
+        errors = getattr(getattr(batch, "errors", None), "data", None) or []
+        note = "; ".join(str(getattr(e, "message", "") or getattr(e, "code", "")) for e in errors[:3])
+        return BatchStatus(str(batch.status), batch.status in ENDED, numbers, note)
+
+    def results(self, client: Any, batch_id: str, status: BatchStatus) -> Iterator[ItemResult]:
+        """Lines of the output file, then of the error file."""
+        batch = client.batches.retrieve(batch_id)
+        for file_id in (batch.output_file_id, batch.error_file_id):
+            if not file_id:
+                continue
+            with client.files.with_streaming_response.content(file_id) as response:
+                for line in response.iter_lines():
+                    if line.strip():
+                        yield parse_line(json.loads(line))
+
+
+def parse_line(obj: dict[str, Any]) -> ItemResult:
+    """One line of an output or error file as an item result."""
+    from openai.types.chat import ChatCompletion
+
+    custom_id = str(obj.get("custom_id"))
+    error = obj.get("error")
+    if error:
+        code = str(error.get("code") or "")
+        return ItemResult(custom_id, Generation(error=f"{code}: {error.get('message') or ''}".strip()),
+                          retry=code in RETRY_CODES)
+    response = obj.get("response") or {}
+    status = int(response.get("status_code") or 0)
+    body = response.get("body") or {}
+    if status == 200:
+        try:
+            return ItemResult(custom_id, from_openai(ChatCompletion.model_validate(body)))
+        except ValueError as exc:
+            return ItemResult(custom_id, Generation(error=f"malformed result: {exc}"[:500]))
+    message = (body.get("error") or {}).get("message") if isinstance(body, dict) else None
+    retry = status in (408, 409, 429) or status >= 500
+    return ItemResult(custom_id, Generation(error=f"HTTP {status}: {message or body}"[:2000]), retry=retry)
