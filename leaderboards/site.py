@@ -40,8 +40,6 @@ from evalkit.scoreview import (
 from evalkit.store import RunDir, write_json_atomic
 
 LEVEL_DIMENSION = "level"
-SECRET_NAME = re.compile(r"key|token|secret|password|authorization", re.IGNORECASE)
-URL_USERINFO = re.compile(r"(?<=://)[^/@\s]+@")
 
 
 @dataclass(frozen=True)
@@ -82,18 +80,21 @@ def load_runs(paths: list[Path]) -> list[RunEntry]:
     return entries
 
 
-def redacted(obj: Any, name: str = "") -> Any:
-    """``obj`` with the value of every key matching key/token/secret/password/authorization
-    replaced by ``***`` and user:password@ removed from URLs (what the run pages show)."""
-    if name and SECRET_NAME.search(name) and obj not in (None, "", [], {}):
-        return "***"
-    if isinstance(obj, dict):
-        return {k: redacted(v, str(k)) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [redacted(v) for v in obj]
-    if isinstance(obj, str):
-        return URL_USERINFO.sub("***@", obj)
-    return obj
+def redacted(obj: Any) -> Any:
+    """``obj`` as run pages may show it: :func:`evalkit.redact.redact` (secret-named strings and
+    URL credentials masked), and also whole lists or objects under a secret-named key masked."""
+    from evalkit.redact import MASK, is_secret_name, redact
+
+    def containers(value: Any, name: str = "") -> Any:
+        if name and is_secret_name(name) and isinstance(value, dict | list) and value:
+            return MASK
+        if isinstance(value, dict):
+            return {k: containers(v, str(k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [containers(v) for v in value]
+        return value
+
+    return containers(redact(obj))
 
 
 def portable(obj: Any, out: Path) -> Any:

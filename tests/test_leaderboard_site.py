@@ -99,12 +99,14 @@ def test_run_pages_redact_secrets_and_show_relative_paths(tmp_path: Path) -> Non
     assert CliRunner().invoke(main, ["run", "--model", "mock:echo", "--limit", "2", "--out", str(run)]).exit_code == 0
     manifest = json.loads((run / "run.json").read_text())
     manifest["backend"] = {"options": {"api_key": "sk-LEAK1", "Authorization": "Bearer LEAK2", "temperature": 0},
-                           "base_url": "https://user:LEAK3@example.test/v1", "x_auth_token": "LEAK4"}
+                           "base_url": "https://user:LEAK3@example.test/v1", "x_auth_token": "LEAK4",
+                           "extra_headers": {"authorization": ["LEAK5"]}, "max_tokens": 77}
     (run / "run.json").write_text(json.dumps(manifest))
     out = tmp_path / "site"
     assert CliRunner().invoke(main, ["leaderboard", str(run), "--out", str(out)]).exit_code == 0
     pages = "".join(p.read_text(encoding="utf-8") for p in out.glob("*"))
-    assert not any(f"LEAK{i}" in pages for i in range(1, 5))
+    assert not any(f"LEAK{i}" in pages for i in range(1, 6))
+    assert "&#34;max_tokens&#34;: 77" in pages  # numbers under token-like names are not secrets
     assert "run directory: ../runs/secret" in pages and str(tmp_path) not in pages
     assert "&#34;temperature&#34;: 0" in pages  # the rest of the manifest is shown
 
