@@ -128,6 +128,9 @@ def test_name_labels_a_run(tmp_path: Path) -> None:
     index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
     assert "baseline &lt;b&gt;v1&lt;/b&gt;" in index and "echo run" in index and "<b>v1" not in index
     assert "responses:answers.jsonl" not in index
+    assert runner.invoke(main, ["score", str(tmp_path / "echo"), "--name", "relabelled"]).exit_code == 0
+    assert json.loads(runner.invoke(main, ["report", str(tmp_path / "echo"), "--format", "json"]).output)["name"] == \
+        "relabelled"
 
 
 def test_scores_without_declarations_still_build(tmp_path: Path) -> None:
