@@ -28,13 +28,13 @@ def main() -> None:
     grader = Grader("compat")
     work = [(grader._checker(s.constraints[0].checker, s.constraints[0].params), a,
              CheckContext(sample_id=s.id, meta=s.meta, reference=s.reference)) for s in samples for a in answers]
-    start = time.perf_counter()
+    start = time.process_time()
     errors = 0
     for _ in range(args.repeat):
         for checker, response, ctx in work:
             errors += grader.check_one(checker, response, ctx).status != "ok"
     n = len(work) * args.repeat
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     print(f"kitab: {n} checks in {elapsed:.3f} s = {n / elapsed:,.0f} checks/s ({errors} errors)")
 
 

@@ -18,7 +18,6 @@ Where the running Python's ``random`` would derive values differently (checked o
 
 from __future__ import annotations
 
-import bisect
 import math
 import random
 import re
@@ -85,27 +84,29 @@ class _Draws:
 
     def __init__(self, stream: _Stream, n: int) -> None:
         self.stream, self.n, self.shift = stream, n, 32 - n.bit_length()
-        self.picks: list[int] = []
-        self.positions: list[int] = []
-        self._extend(4096)
+        self._extend(2048)
 
     def _extend(self, size: int) -> None:
         values = self.stream.ensure(size)[:size] >> self.shift
-        accepted = np.flatnonzero(values < self.n)
-        self.picks, self.positions = values[accepted].tolist(), accepted.tolist()
+        self.positions = np.flatnonzero(values < self.n)
+        self.picks = values[self.positions]
         self._size = size
 
     def index_at(self, pos: int) -> int:
         """Index of the first accepted draw at stream position ``pos`` or later."""
-        while not self.positions or self.positions[-1] < pos:
+        while not len(self.positions) or self.positions[-1] < pos:
             self._extend(self._size * 2)
-        return bisect.bisect_left(self.positions, pos)
+        return int(np.searchsorted(self.positions, pos))
 
     def take(self, k: int, count: int) -> tuple[list[int], list[int]]:
         """Draws ``k``…``k+count-1``: (picked indices, stream position after each)."""
         while len(self.picks) < k + count:
             self._extend(self._size * 2)
-        return self.picks[k:k + count], [p + 1 for p in self.positions[k:k + count]]
+        return self.picks[k:k + count].tolist(), (self.positions[k:k + count] + 1).tolist()
+
+    def position_after(self, k: int) -> int:
+        """The stream position following draw ``k``."""
+        return int(self.positions[k]) + 1
 
 
 class FastDetector:
@@ -121,7 +122,8 @@ class FastDetector:
         self._detector_cls, self._ngram = Detector, NGram
         self._url, self._mail = Detector.URL_RE, Detector.MAIL_RE
         self._norm: dict[int, str] = {}
-        self._row_of: dict[str, int] = {}
+        self._row_of: dict[str, int] = {}  # n-gram -> row id, -1 when langdetect does not know it
+        self._n_rows = 0
         self._rows = np.zeros((1024, len(self.langs)))
         self._words: dict[tuple[str, bool], list[int]] = {}
         self.stream = _Stream()
@@ -144,13 +146,18 @@ class FastDetector:
         return text.translate(self._norm)
 
     def _row(self, gram: str) -> int:
+        """The row id of an n-gram langdetect knows, -1 for one it does not (remembered)."""
         row = self._row_of.get(gram)
         if row is None:
-            row = len(self._row_of)
+            if gram not in self._probs:
+                row = self._row_of[gram] = -1
+                return row
+            row = self._n_rows
             if row == len(self._rows):
                 self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
             self._rows[row] = self._probs[gram]
             self._row_of[gram] = row
+            self._n_rows += 1
         return row
 
     def _word_rows(self, word: str, spaced: bool) -> list[int]:
@@ -162,20 +169,22 @@ class FastDetector:
                 self._words.clear()
             grams = self._plain_grams(word, spaced) if len(word) == 1 or word[1:].islower() else \
                 self._grams(word, spaced)
-            rows = self._words[key] = [self._row(g) for g in grams if g in self._probs]
+            known = [self._row_of.get(g) for g in grams]
+            ids = [self._row(g) for g in grams] if None in known else [r for r in known if r is not None]
+            rows = self._words[key] = [r for r in ids if r >= 0]
         return rows
 
     @staticmethod
     def _plain_grams(word: str, spaced: bool) -> list[str]:
-        """:meth:`_grams` of a word with no two upper-case letters in a row (no capital-word skip)."""
+        """:meth:`_grams` of a word with no two upper-case letters in a row (no capital-word skip):
+        after each character its 1-, 2- and 3-grams (no 3-gram after the first, no 1-gram for
+        the space)."""
         text = " " + word + (" " if spaced else "")
-        grams = []
-        for p in range(1, len(text)):
-            if text[p] != " ":
-                grams.append(text[p])
-            grams.append(text[p - 1:p + 1])
-            if p >= 2:
-                grams.append(text[p - 2:p + 1])
+        grams = [text[1], text[:2]]
+        for p in range(2, len(text)):
+            grams += (text[p], text[p - 1:p + 1], text[p - 2:p + 1])
+        if spaced:
+            del grams[-3]  # the 1-gram " "
         return grams
 
     @staticmethod
@@ -256,7 +265,9 @@ class FastDetector:
         """:meth:`detect` from the text's :meth:`ngram_rows`."""
         if not rows:
             return None
-        langprob = self.probabilities(rows)
+        return self._best(self.probabilities(rows))
+
+    def _best(self, langprob: np.ndarray) -> str:
         best, best_p = "unknown", _PROB_THRESHOLD
         for lang, p in zip(self.langs, langprob.tolist(), strict=True):
             if p > best_p:
