@@ -1,12 +1,16 @@
 """Runner overhead: ``evalkit run`` end to end (a subprocess) against a loopback OpenAI server.
 
-500 requests (25 starter prompts × 20 epochs) per scenario; the server sleeps ``latency`` per
-request and answers 500 to a seeded fraction of them. Prints wall time, the ideal
-(ceil(500 / C) × latency), wall/ideal, the generation phase alone (first request to last
-answer) over ideal, time to first request, mean (time-weighted) and max requests in flight seen
-by the server, peak RSS of the evalkit process, and generations completed / failed.
+N requests (MulDimIF prompts, graded: N of them, or as many epochs of the first N/epochs as
+N needs beyond the pack's 1,200) per scenario, at concurrency C; the
+server sleeps ``latency`` L per request, answers 500 to a seeded fraction E of them and 429 with
+``Retry-After: 1`` to a seeded fraction R. Prints wall time over the ideal (ceil(N / C) × L),
+time to the first request, the busy phase (first request to last answer) over ideal, the mean
+(time-weighted) and max requests in flight seen by the server, peak RSS and CPU seconds (user +
+system) of the evalkit process, CPU per request, and generations completed / failed. The
+scenarios are those of the runner's throughput goals; ``--client sdk`` measures the openai SDK
+path instead of the lean HTTP client.
 
-Usage: python benchmarks/runner_overhead.py [--only C=32,L=0.2,E=0]
+Usage: python benchmarks/runner_overhead.py [--only N=500,C=32,L=0.2,E=0,R=0] [--client sdk|http]
 """
 
 from __future__ import annotations
@@ -29,69 +33,81 @@ sys.path.insert(0, str(REPO))
 
 from tests.mock_openai_server import echo_reply, serve  # noqa: E402
 
-N_PROMPTS, EPOCHS = 25, 20
-SCENARIOS = [(32, 0.2, 0.0), (128, 0.2, 0.0), (128, 1.0, 0.0), (32, 0.2, 0.05), (32, 0.2, 0.5)]
+PACK_SIZE = 1200  # MulDimIF prompts
+DATA = Path(os.environ.get("EVALKIT_TEST_DATA", REPO.parent / "shared" / "data"))
+# (requests, concurrency, latency s, 500 rate, 429 rate)
+SCENARIOS = [(500, 32, 0.2, 0.0, 0.0), (500, 128, 0.2, 0.0, 0.0), (500, 32, 1.0, 0.0, 0.0),
+             (5000, 256, 1.0, 0.0, 0.0), (500, 32, 0.2, 0.05, 0.0), (500, 32, 0.2, 0.5, 0.0),
+             (2400, 256, 1.0, 0.0, 0.1)]
 
 
-def make_reply(latency: float, error_rate: float) -> tuple[Any, list[float]]:
+def make_reply(latency: float, error_rate: float, limited_rate: float) -> tuple[Any, list[float]]:
     rng, lock, last = random.Random(0), threading.Lock(), [0.0]
 
     def reply(body: dict[str, Any]) -> Any:
         time.sleep(latency)
         with lock:
-            fail = rng.random() < error_rate
+            draw = rng.random()
             last[0] = time.monotonic()
-        if fail:
+        if draw < error_rate:
             return 500, {"error": {"message": "injected failure"}}
+        if draw < error_rate + limited_rate:
+            return 429, {"error": {"message": "injected rate limit"}}, {"Retry-After": "1"}
         return echo_reply(body)
 
     return reply, last
 
 
-def scenario(concurrency: int, latency: float, error_rate: float) -> dict[str, Any]:
+def scenario(n: int, concurrency: int, latency: float, error_rate: float, limited_rate: float,
+             client: str) -> dict[str, Any]:
     """Run one configuration and return its figures."""
-    reply, last = make_reply(latency, error_rate)
+    reply, last = make_reply(latency, error_rate, limited_rate)
     with tempfile.TemporaryDirectory() as tmp, serve(reply) as (url, received):
-        env = {**os.environ, "EVALKIT_REQUEST_CACHE_DIR": str(Path(tmp) / "cache")}
-        cmd = [sys.executable, "-m", "cli", "run", "--pack", "starter", "--limit", str(N_PROMPTS), "--epochs",
-               str(EPOCHS), "--model", "openai:bench", "--base-url", url, "--concurrency", str(concurrency),
-               "--out", str(Path(tmp) / "run")]
+        env = {**os.environ, "EVALKIT_REQUEST_CACHE_DIR": str(Path(tmp) / "cache"), "EVALKIT_OPENAI_CLIENT": client}
+        epochs = math.ceil(n / PACK_SIZE)
+        cmd = [sys.executable, "-m", "cli", "run", "--pack", "muldimif", "--data-dir", str(DATA), "--limit",
+               str(n // epochs), "--epochs", str(epochs), "--model", "openai:bench", "--base-url", url,
+               "--concurrency", str(concurrency), "--out", str(Path(tmp) / "run")]
         start = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - start
         rows = [json.loads(x) for x in (Path(tmp) / "run" / "generations.jsonl").read_text().splitlines()]
-    ideal = math.ceil(N_PROMPTS * EPOCHS / concurrency) * latency
+    ideal = math.ceil(n / concurrency) * latency
     first = (received.first_at or start) - start
+    cpu = usage.ru_utime + usage.ru_stime
     return {
-        "C": concurrency, "latency_s": latency, "error_rate": error_rate, "exit": os.waitstatus_to_exitcode(status),
-        "wall_s": wall, "ideal_s": ideal, "wall/ideal": wall / ideal,
-        "gen/ideal": (last[0] - (received.first_at or start)) / ideal, "first_request_s": first,
+        "N": n, "C": concurrency, "latency_s": latency, "error_rate": error_rate, "limited_rate": limited_rate,
+        "exit": os.waitstatus_to_exitcode(status), "wall_s": wall, "ideal_s": ideal, "wall/ideal": wall / ideal,
+        "busy/ideal": (last[0] - (received.first_at or start)) / ideal, "first_request_s": first,
         "mean_in_flight": received.mean_in_flight(), "max_in_flight": received.max_in_flight,
-        "peak_rss_mb": usage.ru_maxrss / 1024, "requests_sent": len(received),
-        "completed": sum(r["status"] != "error" for r in rows), "failed": sum(r["status"] == "error" for r in rows),
-        "journaled": len(rows),
+        "peak_rss_mb": usage.ru_maxrss / 1024, "cpu_s": cpu, "cpu_ms_per_request": 1000 * cpu / n,
+        "requests_sent": len(received), "completed": sum(r["status"] != "error" for r in rows),
+        "failed": sum(r["status"] == "error" for r in rows), "journaled": len(rows),
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default=None, help="one scenario, e.g. C=32,L=0.2,E=0")
+    parser.add_argument("--only", default=None, help="one scenario, e.g. N=500,C=32,L=0.2,E=0,R=0")
+    parser.add_argument("--client", default="http", choices=["http", "sdk"], help="OpenAI-compatible client path")
     args = parser.parse_args()
     scenarios = SCENARIOS
     if args.only:
         kv = dict(part.split("=") for part in args.only.split(","))
-        scenarios = [(int(kv["C"]), float(kv["L"]), float(kv.get("E", 0)))]
-    print(f"{N_PROMPTS * EPOCHS} requests per scenario; Python {sys.version.split()[0]}, {os.cpu_count()} cores")
-    header = ("C", "L s", "err", "wall s", "ideal s", "wall/ideal", "gen/ideal", "1st req s", "mean fl", "max fl",
-              "RSS MB", "sent", "ok", "failed", "exit")
+        scenarios = [(int(kv.get("N", 500)), int(kv["C"]), float(kv["L"]), float(kv.get("E", 0)),
+                      float(kv.get("R", 0)))]
+    print(f"client {args.client}; Python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    header = ("N", "C", "L s", "500s", "429s", "wall s", "ideal s", "wall/ideal", "1st req s", "busy/ideal",
+              "mean fl", "max fl", "RSS MB", "CPU s", "CPU ms/req", "sent", "ok", "failed", "exit")
     print(" ".join(f"{h:>10}" for h in header))
-    for c, lat, err in scenarios:
-        r = scenario(c, lat, err)
-        cells = (r["C"], r["latency_s"], r["error_rate"], f"{r['wall_s']:.2f}", f"{r['ideal_s']:.2f}",
-                 f"{r['wall/ideal']:.2f}", f"{r['gen/ideal']:.2f}", f"{r['first_request_s']:.2f}",
-                 f"{r['mean_in_flight']:.1f}", r["max_in_flight"], f"{r['peak_rss_mb']:.0f}", r["requests_sent"],
-                 r["completed"], r["failed"], r["exit"])
+    for n, c, lat, err, limited in scenarios:
+        r = scenario(n, c, lat, err, limited, args.client)
+        cells = (r["N"], r["C"], r["latency_s"], r["error_rate"], r["limited_rate"], f"{r['wall_s']:.2f}",
+                 f"{r['ideal_s']:.2f}", f"{r['wall/ideal']:.2f}", f"{r['first_request_s']:.2f}",
+                 f"{r['busy/ideal']:.2f}", f"{r['mean_in_flight']:.1f}", r["max_in_flight"],
+                 f"{r['peak_rss_mb']:.0f}", f"{r['cpu_s']:.2f}", f"{r['cpu_ms_per_request']:.2f}",
+                 r["requests_sent"], r["completed"], r["failed"], r["exit"])
         print(" ".join(f"{x!s:>10}" for x in cells), flush=True)
 
 

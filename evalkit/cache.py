@@ -27,11 +27,21 @@ from evalkit.types import Generation, GenerationConfig, GenerationRequest
 _STORED = [f.name for f in fields(Generation) if f.name not in {"latency_s", "attempts", "cached", "error"}]
 
 
-def request_key(identity: dict[str, Any], config: GenerationConfig, request: GenerationRequest) -> str:
-    """sha256 of (backend identity, generation config, messages sent, epoch)."""
-    doc = {"identity": identity, "config": asdict(config), "messages": chat_messages(request, config),
-           "epoch": request.epoch}
-    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+def request_key(identity: dict[str, Any], config: GenerationConfig, request: GenerationRequest,
+                config_doc: dict[str, Any] | None = None) -> str:
+    """sha256 of (backend identity, generation config, messages sent, epoch); ``config_doc`` is
+    ``asdict(config)`` when the caller has it already."""
+    doc = {"identity": identity, "config": config_doc if config_doc is not None else asdict(config),
+           "messages": chat_messages(request, config), "epoch": request.epoch}
+    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def request_keys(identity: dict[str, Any], configs: dict[str, GenerationConfig],
+                 requests: Sequence[GenerationRequest]) -> dict[tuple[str, str, int], str]:
+    """:func:`request_key` of every request by (pack, sample id, epoch), each config converted once."""
+    docs = {pack: asdict(config) for pack, config in configs.items()}
+    return {(r.pack, r.sample_id, r.epoch): request_key(identity, configs[r.pack], r, docs[r.pack]) for r in requests}
 
 
 class RequestCache:

@@ -35,7 +35,7 @@ def request_hash(identity: dict[str, Any], config: GenerationConfig, request: Ge
     from evalkit.backends.base import chat_messages
 
     doc = {"identity": identity, "config": asdict(config), "messages": chat_messages(request, config)}
-    return hashlib.sha256(json.dumps(doc, sort_keys=True, ensure_ascii=True, default=str).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def resume_settings(manifest: dict[str, Any]) -> dict[str, Any]:

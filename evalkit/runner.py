@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from evalkit.backends.base import Backend
-from evalkit.cache import RequestCache, request_key, serve_cached
+from evalkit.cache import RequestCache, request_keys, serve_cached
 from evalkit.errors import EvalkitError
 from evalkit.integrity import check_journal_hashes, request_hash
 from evalkit.journal_writer import JournalWriter
@@ -96,20 +96,21 @@ def to_row(request: GenerationRequest, gen: Generation, tags: tuple[str, str] | 
             fields[name], n = scrub_text(value)
             if n:
                 repairs[name] = n
+    status: GenerationStatus = "error"
+    answer, reasoning = "", None
+    if gen.error is None:
+        answer, tag_reasoning, unterminated = split_thinking(fields["text"] or "", tags)
+        reasoning = "\n\n".join(r for r in (fields["reasoning"], tag_reasoning) if r) or None
+        status = classify(gen, answer, reasoning, unterminated)
     row = GenerationRow(
-        pack=request.pack, sample_id=request.sample_id, epoch=request.epoch, status="error", usage=usage,
-        latency_s=round(gen.latency_s, 4), model=gen.model, finish_reason=gen.finish_reason,
-        error=redact_text(fields["error"]) if fields["error"] is not None else None,
+        pack=request.pack, sample_id=request.sample_id, epoch=request.epoch, status=status, usage=usage,
+        response=answer, reasoning=reasoning, latency_s=round(gen.latency_s, 4), model=gen.model,
+        finish_reason=gen.finish_reason, error=redact_text(fields["error"]) if fields["error"] is not None else None,
         attempts=gen.attempts, cached=gen.cached, messages=[dict(m) for m in request.messages],
     )
     if repairs:
         row.text_repairs = repairs  # type: ignore[attr-defined]
-    if gen.error is not None:
-        return row
-    answer, tag_reasoning, unterminated = split_thinking(fields["text"] or "", tags)
-    reasoning = "\n\n".join(r for r in (fields["reasoning"], tag_reasoning) if r) or None
-    status = classify(gen, answer, reasoning, unterminated)
-    return row.model_copy(update={"status": status, "response": answer, "reasoning": reasoning})
+    return row
 
 
 def pending_requests(samples: Sequence[Sample], epochs: int, done: set[tuple[str, str, int]],
@@ -148,8 +149,9 @@ def generate(samples: Sequence[Sample], backend: Backend, config: GenerationConf
         return generate_turns(samples, backend, config, run_dir, opts, generate)
     configs = _configs(samples, config)
     identity = backend.cache_identity()
-    expected = {(s.pack, s.id, e): request_hash(identity, configs[s.pack], GenerationRequest(s.pack, s.id, e, s.messages))
-                for e in range(opts.epochs) for s in samples}
+    hashes = {(s.pack, s.id): request_hash(identity, configs[s.pack], GenerationRequest(s.pack, s.id, 0, s.messages))
+              for s in samples}  # the same request for every epoch
+    expected = {(pack, sid, e): h for (pack, sid), h in hashes.items() for e in range(opts.epochs)}
     journaled = run_dir.read_generations()
     check_journal_hashes(journaled, expected, run_dir.path)
     done = {row.key for row in journaled if row.status != "error"}
@@ -157,7 +159,7 @@ def generate(samples: Sequence[Sample], backend: Backend, config: GenerationConf
     if done and requests:
         print(f"resuming: {len(done)} generations already done, {len(requests)} to go", file=sys.stderr)
     cache = RequestCache() if opts.use_cache and backend.cacheable else None
-    keys = {_key(r): request_key(identity, configs[r.pack], r) for r in requests} if cache else {}
+    keys = request_keys(identity, configs, requests) if cache else {}
     budget = None if opts.max_errors is None else opts.max_errors * len(requests)
     counts: Counter[str] = Counter()
 
@@ -166,7 +168,7 @@ def generate(samples: Sequence[Sample], backend: Backend, config: GenerationConf
         writer = JournalWriter(run_dir.journal(), cache, lambda r: bar.advance(r.status, r.usage.completion_tokens))
 
         def on_result(request: GenerationRequest, gen: Generation) -> None:
-            if opts.answered is not None:
+            if opts.answered is not None and not opts.answered.is_set():  # is_set takes no lock
                 opts.answered.set()
             key = _key(request)
             row = to_row(request, gen, opts.think_tags, opts.price)

@@ -177,7 +177,8 @@ class Pool:
         await self.limiter.acquire()
         self.stats["in_flight"] += 1
         try:
-            return await asyncio.wait_for(self.call(request), self.limits.timeout_s)
+            async with asyncio.timeout(self.limits.timeout_s):  # no extra task per request, unlike wait_for
+                return await self.call(request)
         finally:
             self.stats["in_flight"] -= 1
 
