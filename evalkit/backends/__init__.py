@@ -22,6 +22,8 @@ BACKENDS: dict[str, str] = {
     "vllm-server": "evalkit.backends.vllm_server:VLLMServerBackend",
     "openai-batch": "evalkit.backends.openai_batch:OpenAIBatchBackend",
     "anthropic-batch": "evalkit.backends.anthropic_batch:AnthropicBatchBackend",
+    "ray-vllm": "evalkit.backends.ray_llm:RayVLLMBackend",
+    "ray-http": "evalkit.backends.ray_llm:RayHTTPBackend",
 }
 
 
