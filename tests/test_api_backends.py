@@ -247,30 +247,32 @@ def test_a_retry_after_beyond_the_retry_time_fails_only_its_request(tmp_path: Pa
     assert any("Retry-After 3600 s is beyond --retry-time 5 s" in (r["error"] or "") for r in rows(tmp_path / "r"))
 
 
-def _limiter_after(outcomes: list[bool], maximum: int = 64) -> float:
-    """The limit after ``outcomes`` (True: a 429), each on an acquired slot."""
+def _lowest_limit(outcomes: list[bool], maximum: int = 64) -> float:
+    """The lowest in-flight limit seen while ``outcomes`` (True: a 429) come in, each on an acquired slot."""
     import asyncio
 
     from evalkit.backends.pool import AdaptiveLimiter
 
     async def go() -> float:
         limiter = AdaptiveLimiter(maximum)
+        lowest = limiter.limit
         for limited in outcomes:
             await limiter.acquire()
             limiter.release(ok=not limited, rate_limited=limited)
-        return limiter.limit
+            lowest = min(lowest, limiter.limit)
+        return lowest
 
     return asyncio.run(go())
 
 
 def test_scattered_429s_do_not_shrink_the_concurrency_limit() -> None:
     outcomes = [i % 10 == 3 for i in range(500)]  # 10% of requests rate-limited, spread out
-    assert _limiter_after(outcomes) == 64
+    assert _lowest_limit(outcomes) == 64
 
 
 def test_sustained_429s_shrink_the_concurrency_limit() -> None:
-    assert _limiter_after([True] * 20) == 32  # one cut per second of sustained rate limiting
-    assert _limiter_after([False] * 20 + [True] * 20) < 64
+    assert _lowest_limit([True] * 20) == 32  # one cut per second of sustained rate limiting
+    assert _lowest_limit([False] * 20 + [True] * 20) < 64
 
 
 def test_sdk_and_lean_client_send_the_same_body_and_journal_the_same_rows(tmp_path: Path,
@@ -294,3 +296,38 @@ def test_sdk_and_lean_client_send_the_same_body_and_journal_the_same_rows(tmp_pa
     assert bodies["sdk"] == bodies["http"] and bodies["http"][0]["repetition_penalty"] == 1.1
     assert journals["sdk"] == journals["http"] and journals["http"][0]["reasoning"] == "thought"
     assert journals["http"][0]["usage"]["reasoning_tokens"] == 3
+
+
+def test_pool_keeps_its_limit_through_scattered_429s() -> None:
+    import asyncio
+
+    from evalkit.backends.pool import Limits, Pool
+    from evalkit.types import Generation, GenerationRequest
+
+    class Limited(Exception):
+        status_code = 429
+        headers = {"retry-after": "0.01"}
+
+    attempts: Counter[str] = Counter()
+
+    async def call(request: GenerationRequest) -> Generation:
+        attempts[request.sample_id] += 1
+        await asyncio.sleep(0)
+        if attempts[request.sample_id] == 1 and int(request.sample_id) % 10 == 0:
+            raise Limited("slow down")
+        return Generation(text="ok")
+
+    results: dict[str, Generation] = {}
+    pool = Pool(call, 16, Limits(), Counter())
+    limits_seen: list[float] = []
+    release = pool.limiter.release
+
+    def watched(ok: bool, rate_limited: bool = False) -> None:
+        release(ok, rate_limited)
+        limits_seen.append(pool.limiter.limit)
+
+    pool.limiter.release = watched  # type: ignore[method-assign]
+    requests = [GenerationRequest("p", str(i), 0, ()) for i in range(300)]
+    asyncio.run(pool.run(requests, lambda r, g: results.__setitem__(r.sample_id, g)))
+    assert len(results) == 300 and all(g.error is None for g in results.values())
+    assert min(limits_seen) == 16 and sum(attempts.values()) == 330

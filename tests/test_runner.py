@@ -73,3 +73,54 @@ def test_statuses() -> None:
     assert to_row(req, Generation(text="<think>x", finish_reason="length")).status == "unterminated_thinking"
     row = to_row(req, Generation(error="boom"))
     assert row.status == "error" and row.error == "boom"
+
+
+def test_journal_writer_reports_a_row_only_once_it_is_on_disk(tmp_path: Path) -> None:
+    from evalkit.journal_writer import JournalWriter
+    from evalkit.records import GenerationRow
+    from evalkit.store import Journal
+
+    path = tmp_path / "generations.jsonl"
+    seen: list[tuple[str, int]] = []
+
+    def on_written(row: GenerationRow) -> None:  # runs on the writer thread after the write
+        on_disk = [json.loads(line)["sample_id"] for line in path.read_text().splitlines()]
+        seen.append((row.sample_id, on_disk.count(row.sample_id)))
+
+    writer = JournalWriter(Journal(path), None, on_written)
+    for i in range(200):
+        writer.put(GenerationRow(pack="p", sample_id=str(i), status="ok", response="x"))
+    writer.close()
+    assert len(seen) == 200 and all(n == 1 for _, n in seen)
+    assert [json.loads(line)["sample_id"] for line in path.read_text().splitlines()] == [str(i) for i in range(200)]
+
+
+def test_journal_writer_hands_a_write_error_to_the_runner(tmp_path: Path) -> None:
+    import errno
+
+    import pytest
+
+    from evalkit.errors import EvalkitError
+    from evalkit.journal_writer import JournalWriter
+    from evalkit.records import GenerationRow
+    from evalkit.store import Journal, disk_error
+
+    class Full(Journal):
+        def write(self, lines: object) -> None:
+            raise disk_error(OSError(errno.ENOSPC, "No space left on device"), self.path)
+
+    writer = JournalWriter(Full(tmp_path / "g.jsonl"), None, lambda row: None)
+    writer.put(GenerationRow(pack="p", sample_id="1", status="ok"))
+    with pytest.raises(EvalkitError, match="No space left"):
+        writer.close()
+
+
+def test_a_writer_repairs_a_torn_tail_before_appending(tmp_path: Path) -> None:
+    from evalkit.store import Journal
+
+    path = tmp_path / "j.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"a": 2}\n{"a"')
+    journal = Journal(path)
+    journal.append({"a": 3})
+    journal.close()
+    assert path.read_text().splitlines() == ['{"a": 1}', '{"a": 2}', '{"a": 3}']
