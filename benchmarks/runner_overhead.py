@@ -8,7 +8,8 @@ time to the first request, the busy phase (first request to last answer) over id
 (time-weighted) and max requests in flight seen by the server, peak RSS and CPU seconds (user +
 system) of the evalkit process, CPU per request, and generations completed / failed. The
 scenarios are those of the runner's throughput goals; ``--client sdk`` measures the openai SDK
-path instead of the lean HTTP client.
+path instead of the lean HTTP client, ``--client floor`` a minimal aiohttp client that only sends
+(the floor any harness can reach on this machine at this moment).
 
 Usage: python benchmarks/runner_overhead.py [--only N=500,C=32,L=0.2,E=0,R=0] [--client sdk|http]
 """
@@ -58,6 +59,29 @@ def make_reply(latency: float, error_rate: float, limited_rate: float) -> tuple[
     return reply, last
 
 
+FLOOR = """
+import asyncio, json, sys
+import aiohttp
+
+async def main(url, n, c):
+    body = {"model": "floor", "messages": [{"role": "user", "content": "Say hi in five words."}], "max_tokens": 64}
+    sem = asyncio.Semaphore(c)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=c)) as session:
+        async def one():
+            async with sem:
+                while True:
+                    async with session.post(url + "/chat/completions", json=body) as resp:
+                        data = await resp.read()
+                        if resp.status == 200:
+                            return json.loads(data)["choices"][0]["message"]["content"]
+                    await asyncio.sleep(1.0)
+        texts = await asyncio.gather(*(one() for _ in range(n)))
+    print(sum("HI" in t for t in texts))
+
+asyncio.run(main(sys.argv[1], int(sys.argv[2]), int(sys.argv[3])))
+"""
+
+
 def scenario(n: int, concurrency: int, latency: float, error_rate: float, limited_rate: float,
              client: str) -> dict[str, Any]:
     """Run one configuration and return its figures."""
@@ -65,14 +89,16 @@ def scenario(n: int, concurrency: int, latency: float, error_rate: float, limite
     with tempfile.TemporaryDirectory() as tmp, serve(reply) as (url, received):
         env = {**os.environ, "EVALKIT_REQUEST_CACHE_DIR": str(Path(tmp) / "cache"), "EVALKIT_OPENAI_CLIENT": client}
         epochs = math.ceil(n / PACK_SIZE)
-        cmd = [sys.executable, "-m", "cli", "run", "--pack", "muldimif", "--data-dir", str(DATA), "--limit",
-               str(n // epochs), "--epochs", str(epochs), "--model", "openai:bench", "--base-url", url,
-               "--concurrency", str(concurrency), "--out", str(Path(tmp) / "run")]
+        cmd = [sys.executable, "-c", FLOOR, url, str(n), str(concurrency)] if client == "floor" else [
+            sys.executable, "-m", "cli", "run", "--pack", "muldimif", "--data-dir", str(DATA), "--limit",
+            str(n // epochs), "--epochs", str(epochs), "--model", "openai:bench", "--base-url", url,
+            "--concurrency", str(concurrency), "--out", str(Path(tmp) / "run")]
         start = time.monotonic()
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.monotonic() - start
-        rows = [json.loads(x) for x in (Path(tmp) / "run" / "generations.jsonl").read_text().splitlines()]
+        journal = Path(tmp) / "run" / "generations.jsonl"
+        rows = [json.loads(x) for x in journal.read_text().splitlines()] if journal.is_file() else []
     ideal = math.ceil(n / concurrency) * latency
     first = (received.first_at or start) - start
     cpu = usage.ru_utime + usage.ru_stime
@@ -90,7 +116,9 @@ def scenario(n: int, concurrency: int, latency: float, error_rate: float, limite
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default=None, help="one scenario, e.g. N=500,C=32,L=0.2,E=0,R=0")
-    parser.add_argument("--client", default="http", choices=["http", "sdk"], help="OpenAI-compatible client path")
+    parser.add_argument("--client", default="http", choices=["http", "sdk", "floor"],
+                        help="evalkit's OpenAI-compatible client path, or 'floor': a minimal aiohttp client "
+                             "(no journal, no grading) measured the same way, for comparison")
     args = parser.parse_args()
     scenarios = SCENARIOS
     if args.only:
