@@ -220,10 +220,11 @@ def test_analyses_are_shared_by_the_instructions_of_a_response(monkeypatch: pyte
 
 
 def test_plain_sentence_upper_count_equals_the_treebank_tokenizer(shared_data: Any) -> None:
-    """The tokenizer-free count of upper-case tokens, where it applies, equals the Treebank count."""
+    """The unwrapped Treebank tokenizer gives NLTK's tokens, and the tokenizer-free count of
+    upper-case tokens, where it applies, equals the Treebank count."""
     import json
 
-    from evalkit.verifiers.ifeval._text import _plain_upper_tokens, _treebank
+    from evalkit.verifiers.ifeval._text import _plain_upper_tokens, _treebank, tokenize_sentence
     from evalkit.verifiers.text.sentences import split_sentences
 
     path = shared_data / "ifeval" / "reference_gpt4" / "input_response_data_gpt4_20231107_145030.jsonl"
@@ -232,6 +233,7 @@ def test_plain_sentence_upper_count_equals_the_treebank_tokenizer(shared_data: A
                   "(USA) and [EU], \"OK\"!", "WAIT... WHAT?!", "A: B; C.", "U.S. policy", "Mr. SMITH-JONES left."]
     checked = 0
     for sentence in sentences:
+        assert tokenize_sentence(sentence) == _treebank().tokenize(sentence), sentence
         fast = _plain_upper_tokens(sentence)
         if fast is not None:
             checked += 1

@@ -77,7 +77,7 @@ class Text(str):
             if n is None:
                 n = _plain_upper_tokens(sentence)
                 if n is None:
-                    n = sum(1 for token in _treebank().tokenize(sentence) if token.isupper())
+                    n = sum(1 for token in tokenize_sentence(sentence) if token.isupper())
                 counts[sentence] = n
             total += n
         return total
@@ -153,10 +153,35 @@ def _treebank() -> Any:
     return NLTKWordTokenizer()
 
 
+@cache
+def _treebank_steps() -> tuple[list[tuple[Any, str]], list[tuple[Any, str]]]:
+    """NLTK's Treebank substitutions in the order its ``tokenize`` applies them (before and
+    after it pads the text with spaces), each pattern without NLTK's timeout wrapper."""
+    tokenizer = _treebank()
+
+    def raw(pattern: Any) -> Any:
+        return getattr(pattern, "_rx", pattern)
+
+    before = [*tokenizer.STARTING_QUOTES, *tokenizer.PUNCTUATION, tokenizer.PARENS_BRACKETS, tokenizer.DOUBLE_DASHES]
+    after = [*tokenizer.ENDING_QUOTES, *((p, r" \1 \2 ") for p in (*tokenizer.CONTRACTIONS2, *tokenizer.CONTRACTIONS3))]
+    return [(raw(p), r) for p, r in before], [(raw(p), r) for p, r in after]
+
+
+def tokenize_sentence(sentence: str) -> list[str]:
+    """``NLTKWordTokenizer().tokenize(sentence)``: the same substitutions with the same regular
+    expressions, run without NLTK's per-call timeout wrapper."""
+    before, after = _treebank_steps()
+    for pattern, replacement in before:
+        sentence = pattern.sub(replacement, sentence)
+    sentence = " " + sentence + " "
+    for pattern, replacement in after:
+        sentence = pattern.sub(replacement, sentence)
+    return sentence.split()
+
+
 def word_tokenize(text: str) -> list[str]:
     """The tokens ``nltk.word_tokenize(text)`` returns (English, sentences split first)."""
-    tokenizer = _treebank()
-    return [token for sentence in sentences(text) for token in tokenizer.tokenize(sentence)]
+    return [token for sentence in sentences(text) for token in tokenize_sentence(sentence)]
 
 
 def count_upper_words(text: str) -> int:

@@ -33,7 +33,13 @@ _CONTEXT_CACHE_LIMIT = 100_000
 
 @cache
 def _tokenizer() -> Any:
-    from nltk.tokenize.punkt import PunktLanguageVars, PunktParameters, PunktSentenceTokenizer
+    from nltk.tokenize import punkt
+    from nltk.tokenize.punkt import (
+        PunktLanguageVars,
+        PunktParameters,
+        PunktSentenceTokenizer,
+        PunktToken,
+    )
 
     def raw(pattern: Any) -> Any:
         # NLTK wraps its compiled patterns to enforce a match timeout; the wrapped pattern (same
@@ -48,11 +54,29 @@ def _tokenizer() -> Any:
         def period_context_re(self) -> Any:
             return raw(super().period_context_re())
 
+        def word_tokenize(self, s: str) -> Any:
+            return raw(self._word_tokenizer_re()).findall(s)
+
+    non_punct = raw(getattr(punkt, "_re_non_punct", None))
+
+    class Token(PunktToken):  # type: ignore[misc]
+        """Punkt tokens whose type tests skip the timeout wrapper."""
+
+        _RE_ELLIPSIS = raw(PunktToken._RE_ELLIPSIS)
+        _RE_NUMERIC = raw(PunktToken._RE_NUMERIC)
+        _RE_INITIAL = raw(PunktToken._RE_INITIAL)
+        _RE_ALPHA = raw(PunktToken._RE_ALPHA)
+
+        if non_punct is not None:
+            @property
+            def is_non_punct(self) -> Any:
+                return non_punct.search(self.type)
+
     class CachedPunkt(PunktSentenceTokenizer):  # type: ignore[misc]
         """Punkt with its per-context break decision cached."""
 
         def __init__(self, params: Any) -> None:
-            super().__init__(params, lang_vars=LangVars())
+            super().__init__(params, lang_vars=LangVars(), token_cls=Token)
             self._breaks: dict[str, bool] = {}
 
         def text_contains_sentbreak(self, text: str) -> bool:
