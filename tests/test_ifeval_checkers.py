@@ -191,7 +191,8 @@ def test_fast_language_detection_equals_langdetect(shared_data: Any) -> None:
     texts += [r[i:i + 40] for r in rng.sample(responses, 60) for i in [rng.randrange(max(1, len(r)))]]
     texts += ["", "123 !!", "a", "HELLO WORLD, THIS IS LOUD", "École ÉTÉ", "日本語のテキストです", "Привет, мир",
               "see http://example.com/x?y=1 now", "mail me: a.b@example.org", "a    b", " x", "x ", "CamelCase USAToday",
-              "Xin chào các bạn", "مرحبا بالعالم", "Ein kurzer deutscher Satz über Hunde."]
+              "Xin chào các bạn", "مرحبا بالعالم", "Ein kurzer deutscher Satz über Hunde.",
+              "WE ARE OK. A B CD EFG", "ÉTÉ ÇA VA BIEN"]
     detector = fast_detector()
     assert detector is not None  # CPython: the fast path is used
     mismatches = [t for t in texts if detector.detect(t) != _langdetect_reference(t)]

@@ -167,8 +167,12 @@ class FastDetector:
         if rows is None:
             if len(self._words) > _WORD_CACHE_LIMIT:
                 self._words.clear()
-            grams = self._plain_grams(word, spaced) if len(word) == 1 or word[1:].islower() else \
-                self._grams(word, spaced)
+            if len(word) == 1 or word[1:].islower():
+                grams = self._plain_grams(word, spaced)
+            elif word.isascii() and word.isupper():  # A-Z only: inside the word every n-gram is skipped
+                grams = [word[0], " " + word[0]] + ([word[-1] + " ", word[-2:] + " "] if spaced else [])
+            else:
+                grams = self._grams(word, spaced)
             known = [self._row_of.get(g) for g in grams]
             ids = [self._row(g) for g in grams] if None in known else [r for r in known if r is not None]
             rows = self._words[key] = [r for r in ids if r >= 0]
