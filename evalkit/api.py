@@ -367,15 +367,18 @@ def _score_rows(rd: RunDir, pack: TaskPack, samples: list[Sample], rows: list[Ge
     return _grade_and_score(rd, manifest, loaded, task_args)
 
 
-def _publish(stage: Path, final: Path) -> None:
-    """Move every file of ``stage`` into ``final`` (replacing files of the same name, removing
-    other files a previous grading left there; the lock file stays)."""
-    from evalkit.lock import LOCK_NAME
+# files of an earlier grading that a new one replaces (other files in --out are left alone)
+_GRADING_FILES = frozenset({"run.json", "generations.jsonl", "checks.jsonl", "scores.json", "judgements.jsonl",
+                            "records.jsonl"})
 
+
+def _publish(stage: Path, final: Path) -> None:
+    """Move every file of ``stage`` into ``final``, replacing files of the same name and removing
+    the run files an earlier grading left there that this one did not write."""
     try:
-        for old in final.iterdir():
-            if old.name != LOCK_NAME and old.is_file():
-                old.unlink()
+        written = {item.name for item in stage.iterdir()}
+        for name in _GRADING_FILES - written:
+            (final / name).unlink(missing_ok=True)
         for item in stage.iterdir():
             os.replace(item, final / item.name)
     except OSError as exc:

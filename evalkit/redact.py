@@ -19,7 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 MASK = "***"
 _SECRET_NAME = re.compile(r"key|token|secret|passw(or)?d|^auth(orization)?$|credential", re.IGNORECASE)
 _URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
-_NOT_SECRET_NAMES = frozenset({"api_key_env", "max_tokens", "keywords", "key_field", "sort_keys"})
+_NOT_SECRET_NAMES = frozenset({"api_key_env", "max_tokens", "keywords", "key_field", "sort_keys", "tokenizer",
+                               "tokenizer_mode", "skip_tokenizer_init", "stop_token_ids"})
 _MIN_SECRET_LEN = 4  # shorter values would mask ordinary words
 
 _known: set[str] = set()
