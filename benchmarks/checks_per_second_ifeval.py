@@ -30,7 +30,7 @@ def _clear_caches() -> None:
     sentences._tokenizer()._breaks.clear()
     detector = langid.fast_detector()
     if detector is not None:
-        detector._words.clear()
+        detector.clear_caches()
 
 
 def _reference(data_dir: Path) -> dict[tuple[str, int], dict[str, bool]]:

@@ -40,7 +40,7 @@ def _clear_pure_caches() -> None:
     sentences._tokenizer()._breaks.clear()
     detector = langid.fast_detector()
     if detector is not None:
-        detector._words.clear()
+        detector.clear_caches()
 
 
 def _timed(label: str, rewarder: Rewarder, responses: list[str], specs: list[str], n_constraints: int,

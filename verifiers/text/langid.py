@@ -23,7 +23,9 @@ from __future__ import annotations
 import math
 import random
 import re
+from collections.abc import Callable
 from functools import cache
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -120,6 +122,20 @@ class _Draws:
         return int(self.positions[k]) + 1
 
 
+class _WordRows(dict[str, list[int]]):
+    """word -> its n-gram row ids, computed on first lookup (bounded)."""
+
+    def __init__(self, compute: Callable[[str, bool], list[int]], spaced: bool) -> None:
+        super().__init__()
+        self.compute, self.spaced = compute, spaced
+
+    def __missing__(self, word: str) -> list[int]:
+        if len(self) > _WORD_CACHE_LIMIT:
+            self.clear()
+        rows = self[word] = self.compute(word, self.spaced)
+        return rows
+
+
 class FastDetector:
     """langdetect's seeded detector, with the per-word and per-stream work done once."""
 
@@ -136,7 +152,9 @@ class FastDetector:
         self._row_of: dict[str, int] = {}  # n-gram -> row id, -1 when langdetect does not know it
         self._n_rows = 0
         self._rows = np.zeros((1024, len(self.langs)))
-        self._words: dict[tuple[str, bool], list[int]] = {}
+        # per-word n-gram rows, for words followed by a space and for a text's last word
+        self._spaced = _WordRows(self._word_rows, True)
+        self._last = _WordRows(self._word_rows, False)
         self.stream = _Stream()
 
     # -- text → n-gram rows -------------------------------------------------------------------
@@ -173,21 +191,22 @@ class FastDetector:
 
     def _word_rows(self, word: str, spaced: bool) -> list[int]:
         """The n-grams langdetect takes from ``word`` (and the space after it), as row ids."""
-        key = (word, spaced)
-        rows = self._words.get(key)
-        if rows is None:
-            if len(self._words) > _WORD_CACHE_LIMIT:
-                self._words.clear()
-            if len(word) == 1 or word[1:].islower():
-                grams = self._plain_grams(word, spaced)
-            elif word.isascii() and word.isupper():  # A-Z only: inside the word every n-gram is skipped
-                grams = [word[0], " " + word[0]] + ([word[-1] + " ", word[-2:] + " "] if spaced else [])
-            else:
-                grams = self._grams(word, spaced)
-            known = [self._row_of.get(g) for g in grams]
-            ids = [self._row(g) for g in grams] if None in known else [r for r in known if r is not None]
-            rows = self._words[key] = [r for r in ids if r >= 0]
-        return rows
+        if not word:
+            return []
+        if len(word) == 1 or word[1:].islower():
+            grams = self._plain_grams(word, spaced)
+        elif word.isascii() and word.isupper():  # A-Z only: inside the word every n-gram is skipped
+            grams = [word[0], " " + word[0]] + ([word[-1] + " ", word[-2:] + " "] if spaced else [])
+        else:
+            grams = self._grams(word, spaced)
+        known = [self._row_of.get(g) for g in grams]
+        ids = [self._row(g) for g in grams] if None in known else [r for r in known if r is not None]
+        return [r for r in ids if r >= 0]
+
+    def clear_caches(self) -> None:
+        """Forget the per-word n-grams (they are recomputed on demand; results do not change)."""
+        self._spaced.clear()
+        self._last.clear()
 
     @staticmethod
     def _plain_grams(word: str, spaced: bool) -> list[str]:
@@ -223,11 +242,9 @@ class FastDetector:
     def ngram_rows(self, text: str) -> list[int]:
         """Row ids of the n-grams langdetect extracts from ``text``, in its order."""
         normalized = self._prepare(text)
-        rows: list[int] = []
         words = normalized.split(" ")
-        for index, word in enumerate(words):
-            if word:
-                rows.extend(self._word_rows(word, index < len(words) - 1))
+        rows = list(chain.from_iterable(map(self._spaced.__getitem__, words[:-1])))
+        rows += self._last[words[-1]]
         return rows
 
     # -- the seeded trials --------------------------------------------------------------------
