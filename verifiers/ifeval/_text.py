@@ -40,7 +40,7 @@ class Analyses:
         self.texts: dict[str, Text] = {}
         self.variants: dict[str, tuple[Text, ...]] = {}
         self.upper_by_sentence: dict[str, int] = {}
-        self.language_by_ngrams: dict[tuple[int, ...], str | None] = {}
+        self.language_by_ngrams: dict[str, str | None] = {}  # by FastDetector.ngram_key
 
     def text(self, value: str) -> Text:
         """The :class:`Text` for ``value`` (one per distinct string)."""
@@ -85,15 +85,14 @@ class Text(str):
     @cached_property
     def language(self) -> str | None:
         """The seeded langdetect language (None when langdetect finds no n-gram); texts of the
-        response with the same n-grams (e.g. with and without ``*``) are detected once."""
+        response that langdetect reads the same (e.g. with and without ``*``) are detected once."""
         detector = langid.fast_detector()
         if detector is None or self.owner is None:
             return langid.detect_language(str(self))
-        rows = detector.ngram_rows(str(self))
-        key = tuple(rows)
+        key = detector.ngram_key(detector.normalize(str(self)))
         memo = self.owner.language_by_ngrams
         if key not in memo:
-            memo[key] = detector.detect_rows(rows)
+            memo[key] = detector.detect_rows(detector.ngram_rows("", key))
         return memo[key]
 
 

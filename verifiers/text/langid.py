@@ -239,9 +239,23 @@ class FastDetector:
                     found.append(grams[-n:])
         return found
 
-    def ngram_rows(self, text: str) -> list[int]:
-        """Row ids of the n-grams langdetect extracts from ``text``, in its order."""
-        normalized = self._prepare(text)
+    def normalize(self, text: str) -> str:
+        """``text`` as langdetect reads it: URLs and e-mail addresses blanked, Vietnamese and
+        other characters normalised (non-letters become spaces); equal results have equal
+        n-grams. See :meth:`ngram_key` for a key that ignores runs of spaces."""
+        return self._prepare(text)
+
+    @staticmethod
+    def ngram_key(normalized: str) -> str:
+        """A :meth:`normalize` result with runs of spaces made one and leading spaces dropped:
+        texts with the same key have the same n-grams (e.g. with and without ``*``)."""
+        return _SPACES.sub(" ", normalized).lstrip(" ")
+
+    def ngram_rows(self, text: str, normalized: str | None = None) -> list[int]:
+        """Row ids of the n-grams langdetect extracts from ``text`` (or from its
+        :meth:`normalize` result, when given), in its order."""
+        if normalized is None:
+            normalized = self._prepare(text)
         words = normalized.split(" ")
         rows = list(chain.from_iterable(map(self._spaced.__getitem__, words[:-1])))
         rows += self._last[words[-1]]

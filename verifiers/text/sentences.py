@@ -51,11 +51,16 @@ def _tokenizer() -> Any:
 
         re_boundary_realignment = raw(PunktLanguageVars.re_boundary_realignment)
 
+        def __init__(self) -> None:
+            super().__init__()
+            self._period_rx = raw(super().period_context_re())
+            self._word_rx = raw(self._word_tokenizer_re())
+
         def period_context_re(self) -> Any:
-            return raw(super().period_context_re())
+            return self._period_rx
 
         def word_tokenize(self, s: str) -> Any:
-            return raw(self._word_tokenizer_re()).findall(s)
+            return self._word_rx.findall(s)
 
     non_punct = raw(getattr(punkt, "_re_non_punct", None))
 
