@@ -123,7 +123,8 @@ class RayBackend(Backend):
         shards: list[list[dict[str, Any]]] = [[] for _ in procs]
         for i, request in enumerate(requests):
             shards[i % len(procs)].append({"idx": i, "body": json.dumps(self.row_body(request, config))})
-        datasets = [proc(ray.data.from_items(rows)) for proc, rows in zip(procs, shards, strict=True) if rows]
+        datasets = [proc(ray.data.from_items(rows, override_num_blocks=-(-len(rows) // self.batch_size)))
+                    for proc, rows in zip(procs, shards, strict=True) if rows]  # a block per batch: they run in parallel
         dataset = datasets[0].union(*datasets[1:]) if len(datasets) > 1 else datasets[0]
         done: set[int] = set()
         lost = LOST
