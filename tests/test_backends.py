@@ -59,7 +59,7 @@ def test_openai_backend_records_server_errors(tmp_path: Path) -> None:
             "run", "--pack", "starter", "--model", "openai:m", "--base-url", base_url, "--limit", "3",
             "--out", str(out), "-M", "max_retries=0",
         ])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2 and "3 of 3 generations failed" in result.output, result.output  # files kept
     rows = [json.loads(line) for line in (out / "generations.jsonl").read_text().splitlines()]
     assert [r["status"] for r in rows] == ["error"] * 3
     assert all("bad request from test" in r["error"] for r in rows)
