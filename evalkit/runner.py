@@ -19,6 +19,7 @@ import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from evalkit.backends.base import Backend
 from evalkit.cache import RequestCache, request_keys, serve_cached
@@ -149,12 +150,7 @@ def generate(samples: Sequence[Sample], backend: Backend, config: GenerationConf
         return generate_turns(samples, backend, config, run_dir, opts, generate)
     configs = _configs(samples, config)
     identity = backend.cache_identity()
-    hashes = {(s.pack, s.id): request_hash(identity, configs[s.pack], GenerationRequest(s.pack, s.id, 0, s.messages))
-              for s in samples}  # the same request for every epoch
-    expected = {(pack, sid, e): h for (pack, sid), h in hashes.items() for e in range(opts.epochs)}
-    journaled = run_dir.read_generations()
-    check_journal_hashes(journaled, expected, run_dir.path)
-    done = {row.key for row in journaled if row.status != "error"}
+    expected, done = _resume_state(samples, identity, configs, opts.epochs, run_dir)
     requests = pending_requests(samples, opts.epochs, done, messages)
     if done and requests:
         print(f"resuming: {len(done)} generations already done, {len(requests)} to go", file=sys.stderr)
@@ -190,6 +186,18 @@ def generate(samples: Sequence[Sample], backend: Backend, config: GenerationConf
             f"{k} {v}" for k, v in sorted(counts.items())) + (f" ({cache.hits} from cache)" if cache and cache.hits else ""),
             file=sys.stderr)
     return counts
+
+
+def _resume_state(samples: Sequence[Sample], identity: dict[str, Any], configs: dict[str, GenerationConfig],
+                  epochs: int, run_dir: RunDir) -> tuple[dict[tuple[str, str, int], str], set[tuple[str, str, int]]]:
+    """The request hash of every (pack, sample, epoch) and the keys the journal already finished;
+    EvalkitError when journaled rows were made from other requests."""
+    hashes = {(s.pack, s.id): request_hash(identity, configs[s.pack], GenerationRequest(s.pack, s.id, 0, s.messages))
+              for s in samples}  # the same request for every epoch
+    expected = {(pack, sid, e): h for (pack, sid), h in hashes.items() for e in range(epochs)}
+    journaled = run_dir.read_generations()
+    check_journal_hashes(journaled, expected, run_dir.path)
+    return expected, {row.key for row in journaled if row.status != "error"}
 
 
 def _groups(requests: Sequence[GenerationRequest], configs: dict[str, GenerationConfig]
