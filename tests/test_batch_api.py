@@ -173,7 +173,7 @@ def test_a_run_killed_between_submit_and_results_resumes_without_a_second_batch(
             proc.wait(timeout=30)
         assert not (out / "generations.jsonl").exists() or not rows(out)
         state.release.set()
-        result = CliRunner().invoke(main, args + ["--resume"])
+        result = CliRunner().invoke(main, args + ["--resume", "-M", "poll_interval=0.01"])  # transport option
     assert result.exit_code == 0, result.output
     assert len(state.created) == 1  # collected from the journaled batch, not paid twice
     got = rows(out)
@@ -215,3 +215,16 @@ def test_a_resume_gives_transient_failures_new_retry_rounds_and_keeps_rejections
     assert [json.loads(x)["body"]["messages"][-1]["content"] for x in retried] == [overloaded]
     assert state.seen[invalid] == 1  # the rejection was collected again from its batch, not resent
     assert Counter(r["status"] for r in rows(out))["ok"] == 3
+
+
+def test_batches_stay_within_the_byte_limit() -> None:
+    from evalkit.backends import make_backend
+
+    backend: Any = make_backend("openai-batch:m", {"batch_size": 10})
+    backend.max_bytes = 25
+    lines = [(f"a0-{i}", ("p", str(i), 0), b"x" * size) for i, size in enumerate([10, 10, 10, 25, 3])]
+    assert [[c for c, _, _ in chunk] for chunk in backend._chunks(lines)] == [["a0-0", "a0-1"], ["a0-2"], ["a0-3"],
+                                                                             ["a0-4"]]
+    backend.max_bytes = 9
+    with pytest.raises(Exception, match="larger than a whole batch"):
+        list(backend._chunks(lines))
