@@ -33,6 +33,7 @@ class FakeState:
     outcome: Outcome = lambda prompt, seen: "ok"  # noqa: E731 - a default policy
     polls_to_end: int = 1
     release: threading.Event = field(default_factory=threading.Event)
+    answer_create: threading.Event = field(default_factory=threading.Event)  # clear: creations hang unanswered
     files: dict[str, bytes] = field(default_factory=dict)
     batches: dict[str, dict[str, Any]] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
@@ -133,6 +134,7 @@ def _create(state: FakeState, path: str, headers: Any, body: bytes) -> dict[str,
     data = json.loads(body)
     if path == "/v1/batches":
         batch = {"id": state.new_id("batch"), "object": "batch", "endpoint": data["endpoint"], "created_at": 0,
+                 "metadata": data.get("metadata"),
                  "input_file_id": data["input_file_id"], "completion_window": data["completion_window"],
                  "status": "validating", "request_counts": {"total": 0, "completed": 0, "failed": 0}}
     elif path == "/v1/messages/batches":
@@ -165,6 +167,8 @@ def _handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             with state.lock:
                 out = _create(state, self.path.split("?")[0], self.headers, body)
+            if out is not None and "batch" in str(out.get("object", out.get("type"))):
+                state.answer_create.wait()  # the batch exists; the client may not hear about it
             self._send(200, out) if out is not None else self._send(404, {"error": {"message": "no route"}})
 
         def do_GET(self) -> None:  # noqa: N802 - http.server API
@@ -175,6 +179,10 @@ def _handler(state: FakeState) -> type[BaseHTTPRequestHandler]:
                     out = state.files.get(parts[2])
                 elif parts[:3] == ["v1", "messages", "batches"] and parts[-1] == "results":
                     out = state.files.get(parts[3])
+                elif parts == ["v1", "batches"]:
+                    listed = [b for b in reversed(state.batches.values()) if "input_file_id" in b]
+                    out = {"object": "list", "data": [{k: v for k, v in b.items() if not k.startswith("_")}
+                                                      for b in listed], "has_more": False}
                 elif parts[:2] == ["v1", "batches"] or parts[:3] == ["v1", "messages", "batches"]:
                     out = _poll(state, parts[-1])
             self._send(200, out) if out is not None else self._send(404, {"error": {"message": "not found"}})
@@ -190,6 +198,7 @@ def serve_batches(state: FakeState | None = None, hold: bool = False) -> Iterato
     """Run the fake for the block; yields (base URL without ``/v1``, state). With ``hold``, batches
     stay in progress until the test sets ``state.release``."""
     state = state or FakeState()
+    state.answer_create.set()
     if not hold:
         state.release.set()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))

@@ -167,7 +167,7 @@ def test_a_run_killed_between_submit_and_results_resumes_without_a_second_batch(
         proc = subprocess.Popen([sys.executable, "-c", "from cli import main; main()", *args], cwd=REPO, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            _wait_for(lambda: read_records(out / "batches.jsonl") and state.polls[state.created[0]] >= 2)
+            _wait_for(lambda: bool(state.created) and state.polls[state.created[0]] >= 2)
         finally:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
@@ -228,3 +228,30 @@ def test_batches_stay_within_the_byte_limit() -> None:
     backend.max_bytes = 9
     with pytest.raises(Exception, match="larger than a whole batch"):
         list(backend._chunks(lines))
+
+
+@pytest.mark.parametrize("backend", ["openai-batch", "anthropic-batch"])
+def test_a_run_killed_while_its_batch_was_being_created(tmp_path: Path, backend: str) -> None:
+    """The provider created the batch but the run died before hearing its id: OpenAI's batch is
+    found again by the tag in its metadata; Anthropic keeps no metadata, so it is submitted again."""
+    out = tmp_path / "r"
+    with serve_batches() as (base, state):
+        state.answer_create.clear()
+        args = ["run", "--pack", "starter", "--limit", "3", "--model", f"{backend}:m", "--base-url",
+                base_url(backend, base), "--out", str(out), *FAST]
+        proc = subprocess.Popen([sys.executable, "-c", "from cli import main; main()", *args], cwd=REPO,
+                                env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        try:
+            _wait_for(lambda: len(state.created) == 1)
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+        state.answer_create.set()
+        assert read_records(out / "batches.jsonl")[0].batch_id == ""  # submitting, never confirmed
+        result = CliRunner().invoke(main, args + ["--resume"])
+    assert result.exit_code == 0, result.output
+    assert len(state.created) == (1 if backend == "openai-batch" else 2)
+    assert [r.batch_id for r in read_records(out / "batches.jsonl")][-1] == state.created[-1]
+    got = rows(out)
+    assert len(got) == 3 and all(r["status"] == "ok" for r in got)

@@ -46,8 +46,9 @@ class AnthropicBatchBackend(BatchBackend):
         params = anthropic_body(self.model, request, config, self.extra_body())
         return json.dumps({"custom_id": custom_id, "params": params}, ensure_ascii=False).encode() + b"\n"
 
-    def submit(self, client: Any, lines: list[bytes]) -> str:
-        """Create the batch (never retried: a retry could pay twice)."""
+    def submit(self, client: Any, lines: list[bytes], tag: str) -> str:
+        """Create the batch (never retried: a retry could pay twice). Message Batches keep no
+        metadata, so ``tag`` is not sent and an interrupted creation cannot be found again."""
         batch = client.with_options(max_retries=0).messages.batches.create(requests=[json.loads(x) for x in lines])
         return str(batch.id)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import sys
 import time
+import uuid
 from abc import abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -88,8 +89,12 @@ class BatchBackend(Backend):
         """One request as the provider's batch item (a JSON line, newline included)."""
 
     @abstractmethod
-    def submit(self, client: Any, lines: list[bytes]) -> str:
-        """Create a batch of ``lines``; returns its id."""
+    def submit(self, client: Any, lines: list[bytes], tag: str) -> str:
+        """Create a batch of ``lines`` (labelled ``tag`` where the provider keeps metadata); its id."""
+
+    def find(self, client: Any, tag: str) -> str | None:
+        """The id of a batch created with ``tag``, if the provider can tell (None by default)."""
+        return None
 
     @abstractmethod
     def poll(self, client: Any, batch_id: str) -> BatchStatus:
@@ -109,7 +114,7 @@ class BatchBackend(Backend):
         by_key = {_key(r): r for r in requests}
         hashes = {k: request_hash(identity, config, r) for k, r in by_key.items()}
         journal = BatchJournal(self.run_dir, self.name)
-        active = journal.open_items(hashes)
+        active = self._confirm(client, journal.open_items(hashes), journal)
         resumed = {key for record in active for key, _ in record.items.values()}
         for record in active:  # a resumed run resubmits transient failures with its own retry rounds
             record.attempt = -1
@@ -119,6 +124,24 @@ class BatchBackend(Backend):
         fresh = [r for k, r in by_key.items() if k not in resumed]
         active += self._submit_all(client, fresh, 0, config, hashes, journal)
         self._drive(client, active, by_key, config, hashes, journal, on_result)
+
+    def _confirm(self, client: Any, records: list[BatchRecord], journal: BatchJournal) -> list[BatchRecord]:
+        """Journaled batches with an id; one whose creation was cut short is looked up by its tag
+        (found: journaled now; not found: dropped, so its requests are submitted again)."""
+        out = []
+        for record in records:
+            if not record.batch_id:
+                try:
+                    record.batch_id = self.find(client, record.tag) or ""
+                except Exception as exc:  # noqa: BLE001 - the SDK's errors become one line
+                    raise EvalkitError(f"{self.name}: looking up an interrupted batch submission failed "
+                                       f"({type(exc).__name__}: {exc})"[:500]) from None
+                if not record.batch_id:
+                    continue
+                journal.submitted(record)
+                print(f"{self.name}: found batch {record.batch_id}, whose creation was interrupted", file=sys.stderr)
+            out.append(record)
+        return out
 
     def _chunks(self, lines: list[tuple[str, Key, bytes]]) -> Iterator[list[tuple[str, Key, bytes]]]:
         """Lines split into batches of at most ``batch_size`` items and ``max_bytes`` bytes."""
@@ -142,17 +165,18 @@ class BatchBackend(Backend):
                  for i, r in enumerate(requests)]
         records = []
         for chunk in self._chunks(lines):
+            record = BatchRecord("", attempt, {c: (k, hashes[k]) for c, k, _ in chunk}, uuid.uuid4().hex)
+            journal.submitting(record)
             try:
-                batch_id = self.submit(client, [line for _, _, line in chunk])
+                record.batch_id = self.submit(client, [line for _, _, line in chunk], record.tag)
             except EvalkitError:
                 raise
             except Exception as exc:  # noqa: BLE001 - the SDK's errors become one line
                 raise EvalkitError(f"{self.name}: submitting a batch of {len(chunk)} requests failed: "
                                    f"{type(exc).__name__}: {exc}"[:500]) from None
-            record = BatchRecord(batch_id, attempt, {c: (k, hashes[k]) for c, k, _ in chunk})
             journal.submitted(record)
             records.append(record)
-            print(f"{self.name}: submitted batch {batch_id} ({len(chunk)} requests)", file=sys.stderr)
+            print(f"{self.name}: submitted batch {record.batch_id} ({len(chunk)} requests)", file=sys.stderr)
         return records
 
     def _poll(self, client: Any, batch_id: str, failures: dict[str, int]) -> BatchStatus | None:

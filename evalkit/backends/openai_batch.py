@@ -19,6 +19,8 @@ from evalkit.errors import EvalkitError
 from evalkit.types import Generation, GenerationConfig, GenerationRequest
 
 ENDED = {"completed", "failed", "expired", "cancelled"}
+TAG_KEY = "evalkit_submission"  # batch metadata naming the journaled submission
+FIND_LIMIT = 1000  # recent batches searched for an interrupted submission
 RETRY_CODES = {"batch_expired", "batch_cancelled", "rate_limit_exceeded", "server_error"}
 
 
@@ -47,13 +49,24 @@ class OpenAIBatchBackend(BatchBackend):
         line = {"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": body}
         return json.dumps(line, ensure_ascii=False).encode() + b"\n"
 
-    def submit(self, client: Any, lines: list[bytes]) -> str:
-        """Upload the JSONL file, then create the batch (never retried: a retry could pay twice)."""
+    def submit(self, client: Any, lines: list[bytes], tag: str) -> str:
+        """Upload the JSONL file, then create the batch with ``tag`` in its metadata (never
+        retried: a retry could pay twice)."""
         uploaded = client.files.create(file=("evalkit-batch.jsonl", b"".join(lines)), purpose="batch")
         batch = client.with_options(max_retries=0).batches.create(
             input_file_id=uploaded.id, endpoint="/v1/chat/completions",
-            completion_window=str(self.options.get("completion_window", "24h")), metadata={"created_by": "evalkit"})
+            completion_window=str(self.options.get("completion_window", "24h")),
+            metadata={"created_by": "evalkit", TAG_KEY: tag})
         return str(batch.id)
+
+    def find(self, client: Any, tag: str) -> str | None:
+        """The batch whose metadata holds ``tag``, among the most recent ones."""
+        for seen, batch in enumerate(client.batches.list(limit=100)):
+            if (getattr(batch, "metadata", None) or {}).get(TAG_KEY) == tag:
+                return str(batch.id)
+            if seen >= FIND_LIMIT:
+                break
+        return None
 
     def poll(self, client: Any, batch_id: str) -> BatchStatus:
         """Status and request counts of the batch."""
