@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from evalkit.checking import build_checker
 from evalkit.datafiles import sha256_of
 from evalkit.errors import DataError, EvalkitError
+from evalkit.jsonio import decode_utf8
 from evalkit.packs import TaskPack
 from evalkit.types import Constraint, Sample
 
@@ -152,12 +153,18 @@ def _parse_line(path: Path, lineno: int, line: str, pack: str) -> Sample:
     return _to_sample(spec, pack)
 
 
+def _read_text(path: Path) -> str:
+    """The text of ``path``; DataError naming the file (and the line of a byte that is not UTF-8)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read: {exc}") from None
+    return decode_utf8(data, path)
+
+
 def read_samples(path: Path, pack: str) -> list[Sample]:
     """Every sample of a JSONL file (blank lines skipped), each line validated in full."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: cannot read: {exc}") from None
+    text = _read_text(path)
     samples: list[Sample] = []
     first_line: dict[str, int] = {}
     for lineno, line in enumerate(text.splitlines(), 1):
@@ -209,7 +216,7 @@ def is_data_pack(spec: str) -> bool:
 
 def _scalar_meta_keys(path: Path) -> list[str]:
     keys: dict[str, None] = {}
-    for line in path.read_text(encoding="utf-8").splitlines()[:1000]:
+    for line in _read_text(path).splitlines()[:1000]:
         try:
             meta = json.loads(line).get("meta") or {}
         except (json.JSONDecodeError, AttributeError):

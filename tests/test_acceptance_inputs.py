@@ -1,0 +1,42 @@
+"""Bad input found in end-to-end use: each is a one-line error (exit 2), never a traceback."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+GOOD = {"id": "q1", "prompt": "Describe a river.", "meta": {"level": "I"},
+        "constraints": [{"checker": "codi.length", "params": {"lo": 2, "hi": 20}}]}
+
+
+def _bad_utf8_lines() -> bytes:
+    """Two sample lines, the second holding the byte 0xff."""
+    good = json.dumps(GOOD).encode("utf-8") + b"\n"
+    bad = json.dumps({**GOOD, "id": "q2"}).replace("river", "river \udcff").encode("utf-8", "surrogateescape")
+    return good + bad + b"\n"
+
+
+@pytest.mark.parametrize("layout", ["bare", "folder"])
+def test_data_pack_with_invalid_utf8_names_file_and_line(tmp_path: Path, layout: str) -> None:
+    if layout == "bare":
+        path = tmp_path / "mine.jsonl"
+        path.write_bytes(_bad_utf8_lines())
+        samples = path
+    else:
+        path = tmp_path / "mine"
+        path.mkdir()
+        (path / "pack.json").write_text(json.dumps({"name": "mine", "tables": ["level"]}), encoding="utf-8")
+        samples = path / "samples.jsonl"
+        samples.write_bytes(_bad_utf8_lines())
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["run", "--pack", str(path), "--model", "mock:echo", "--out", str(out)])
+    assert result.exit_code == 2, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and f"{samples} line 2: not valid UTF-8" in errors[0], result.output
+    assert "Traceback" not in result.output
+    assert not (out / "generations.jsonl").exists()
