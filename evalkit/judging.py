@@ -11,6 +11,8 @@ interface (concurrency, retries, request cache and usage as for the model under 
 each raw verdict to ``judgements.jsonl`` as it arrives. Grading then reads the stored text
 through ``CheckContext.judgements``: ``evalkit score RUN_DIR`` re-parses without a call.
 An unparseable verdict (:class:`VerdictError`) is a ``status="error"`` row holding the raw text.
+A reply whose content was JSON null is journaled with ``null: true`` (its ``text`` is "") and
+graded by the checker's :meth:`JudgeChecker.null_reply` (by default: read as an empty text).
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class Judgement:
     text: str
     model: str | None = None
     error: str | None = None
+    null: bool = False  # the judge's reply content was null (``text`` is "")
 
 
 class JudgeChecker(Checker):
@@ -96,6 +99,11 @@ class JudgeChecker(Checker):
         """Whether ``text`` needs no re-judge round (upstream re-asks when its strict parse fails)."""
         return True
 
+    def null_reply(self, response: str, ctx: CheckContext) -> CheckResult | None:
+        """The verdict when the judge's reply content was null; None (the default) reads it as
+        an empty text with ``parse_verdict``."""
+        return None
+
     def judge_model(self) -> str | None:
         """The judge this constraint asks unless ``--judge`` overrides it; None when it needs none."""
         return self.judge_defaults.model
@@ -116,6 +124,11 @@ class JudgeChecker(Checker):
         base = {"judge_model": found.model, "judge_raw": found.text}
         if found.error is not None:
             return CheckResult(None, f"judge call failed: {found.error}", "error", {**base, "judge_error": found.error})
+        if found.null:
+            base["judge_null"] = True
+            null = self.null_reply(response, ctx)
+            if null is not None:
+                return replace(null, details={**base, **(null.details or {})})
         try:
             result = self.parse_verdict(found.text, response, ctx)
         except VerdictError as exc:
@@ -134,6 +147,7 @@ class JudgementRow(BaseModel):
     judge: str  # the BACKEND:MODEL spec asked
     status: str  # ok | error
     text: str = ""
+    null: bool = False  # the reply's content was JSON null (``text`` is then "")
     error: str | None = None
     model: str | None = None  # the model id the backend reported
     usage: Usage = Usage()
@@ -167,7 +181,8 @@ def context_judgements(rows: dict[tuple[str, str, int, str], JudgementRow]
     """Stored rows regrouped per (pack, sample, epoch) for ``CheckContext.judgements``."""
     out: dict[tuple[str, str, int], dict[str, Judgement]] = {}
     for (pack, sid, epoch, group), row in rows.items():
-        judgement = Judgement(row.text, row.model or row.judge, row.error if row.status != "ok" else None)
+        judgement = Judgement(row.text, row.model or row.judge, row.error if row.status != "ok" else None,
+                              row.null and row.status == "ok")
         out.setdefault((pack, sid, epoch), {})[group] = judgement
     return out
 
@@ -265,7 +280,8 @@ def _to_row(p: _Pending, gen: Generation, spec: str, rnd: int, price: Any) -> Ju
     cost = price.cost(gen.prompt_tokens, gen.completion_tokens) if price and not gen.cached else None
     return JudgementRow(
         pack=p.request.pack, sample_id=p.request.sample_id, epoch=p.request.epoch, group=p.call.group, judge=spec,
-        status="error" if gen.error else "ok", text=gen.text, error=gen.error, model=gen.model,
+        status="error" if gen.error else "ok", text=gen.text, null=gen.null and not gen.error, error=gen.error,
+        model=gen.model,
         usage=Usage(prompt_tokens=gen.prompt_tokens, completion_tokens=gen.completion_tokens, cost_usd=cost),
         latency_s=round(gen.latency_s, 4), attempts=gen.attempts, cached=gen.cached, round=rnd)
 

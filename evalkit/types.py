@@ -69,3 +69,4 @@ class Generation:
     refusal: bool = False  # the API flagged a refusal (content filter, stop_reason "refusal")
     attempts: int = 1
     cached: bool = False
+    null: bool = False  # the API's message content was JSON null (``text`` is then ""), not an empty string

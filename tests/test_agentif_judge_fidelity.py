@@ -1,6 +1,7 @@
 """AgentIF judge-phase fidelity and dataset-code safety: a hybrid [llm, code] chain whose judge
 text has no </think> reaches the code unstripped in compat (as upstream) and stripped in strict;
-a null gate reply; code-step failures keep their reason; the pack refuses dataset code where no
+a null gate reply is a failed call (compat: that constraint and the rest of the instance
+unscored, as errors) while an empty one reads as not applicable; code-step failures keep their reason; the pack refuses dataset code where no
 isolation layer works unless -T unsafe_dataset_code=allow; a data file that differs from the pin
 is used with a warning naming both hashes."""
 
@@ -46,7 +47,8 @@ def _reply(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
     prompt = body["messages"][-1]["content"]
     content: str | None = ("  call(x)  \n" if prompt.startswith("PADDED") else
                            "<think>hmm</think>  call(x)" if prompt.startswith("THINKING") else
-                           None if prompt.startswith("NULLGATE") else "YES")
+                           None if prompt.startswith("NULLGATE") else
+                           "" if prompt.startswith("EMPTYGATE") else "YES")
     return 200, {"id": "j", "object": "chat.completion", "created": 0, "model": body["model"],
                  "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
                  "usage": {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}}
@@ -93,12 +95,40 @@ def test_code_failure_keeps_its_reason(data_dir: Path, tmp_path: Path) -> None:
     assert "ValueError: bad snippet" in row["reason"] and "None" not in row["reason"]
 
 
+EMPTY_GATE = {"id": "agentif:emptygate", "input": [{"role": "user", "content": "q"}], "constraints": [
+    {"dimension": "conditional", "type": "semantic", "evaluation": [
+        {"type": "llm_conditional_check", "exec": "EMPTYGATE applies? {response}"},
+        {"type": "llm", "exec": "JUDGE ok? {response}"}]},
+    {"dimension": "unconditional", "type": "semantic", "evaluation": [{"type": "llm", "exec": "JUDGE ok? {response}"}]},
+]}
+
+
 @needs_layer
-def test_null_gate_reply_reads_as_not_applicable(data_dir: Path, tmp_path: Path) -> None:
+def test_null_gate_reply_is_a_failed_call_in_compat(data_dir: Path, tmp_path: Path) -> None:
+    (data_dir / "agentif" / "eval.json").write_text(json.dumps([*INSTANCES, EMPTY_GATE]))
     checks = _run(data_dir, tmp_path / "run")
+    gate, later = checks[("agentif:nullgate", 0)], checks[("agentif:nullgate", 1)]
+    assert gate["status"] == "error" and gate["details"]["outcome"] == "unscored"
+    assert "this constraint's gate" in gate["reason"] and "null" in gate["reason"]
+    assert later["status"] == "error" and later["details"]["outcome"] == "unscored"
+    assert "constraint 0" in later["reason"] and later["passed"] is None
+    empty = checks[("agentif:emptygate", 0)]  # an empty reply is not a null one: no YES, not applicable
+    assert empty["status"] == "skipped" and empty["details"]["outcome"] == "not_applicable"
+    assert checks[("agentif:emptygate", 1)]["passed"] is True
+    rows = [json.loads(line) for line in (tmp_path / "run" / "judgements.jsonl").read_text().splitlines()]
+    assert [r["null"] for r in rows if r["sample_id"] == "agentif:nullgate" and r["group"] == "c0.s0"] == [True]
+    assert not any(r["null"] for r in rows if r["sample_id"] == "agentif:emptygate")
+    scores = json.loads((tmp_path / "run" / "scores.json").read_text())["packs"]["agentif"]
+    outcomes = {r["outcome"]: r["n"] for r in scores["tables"]["outcomes"]}
+    assert outcomes["unscored"] == 2
+
+
+@needs_layer
+def test_null_gate_reply_is_an_error_of_its_own_constraint_in_strict(data_dir: Path, tmp_path: Path) -> None:
+    checks = _run(data_dir, tmp_path / "run", "mode=strict")
     gate = checks[("agentif:nullgate", 0)]
-    assert gate["status"] == "skipped" and gate["details"]["outcome"] == "not_applicable"
-    assert checks[("agentif:nullgate", 1)]["passed"] is True  # documented: later constraints still scored
+    assert gate["status"] == "error" and gate["details"]["outcome"] == "eval_error" and "null" in gate["reason"]
+    assert checks[("agentif:nullgate", 1)]["passed"] is True
 
 
 def test_refused_without_isolation_unless_allowed(data_dir: Path, monkeypatch: pytest.MonkeyPatch,

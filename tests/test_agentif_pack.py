@@ -79,7 +79,8 @@ def test_compat_chain_outcomes(tmp_path: Path) -> None:
     assert c[(s1, 5)]["passed"] is True and c[(s1, 5)]["details"]["outcome"] == "prescored"
     assert c[(s1, 6)]["passed"] is False
     s2 = "agentif:fixture:2"
-    assert all(c[(s2, i)]["status"] == "skipped" for i in (0, 1))  # failed gate: rest unscored
+    assert all(c[(s2, i)]["status"] == "error" for i in (0, 1))  # failed gate: rest unscored (errors)
+    assert all(c[(s2, i)]["details"]["outcome"] == "unscored" for i in (0, 1))
     s3 = "fixture:3:1:Code_prompt"
     assert c[(s3, 1)]["status"] == "error" and c[(s3, 1)]["details"]["judge_raw"] == "maybe"
     prompts = [b["messages"][-1]["content"] for b in received]

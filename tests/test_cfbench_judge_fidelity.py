@@ -2,7 +2,8 @@
 sample whose verdict never parses (upstream's ``_judged``), the text of the 10th call decides
 when the judge's answer changes between calls, and the cases where upstream's fallback crashes
 (non-numeric scores) are error rows left out of CSR / ISR / PSR, while "nothing parsed" counts as
-upstream's zeros in compat; a null reply reads as nothing parsed. Also: with one ``--judge`` for
+upstream's zeros in compat; a null last reply is an upstream crash too, while a null reply
+followed by a parseable one is simply re-judged. Also: with one ``--judge`` for
 two packs, each pack's calls keep their own judge settings."""
 
 from __future__ import annotations
@@ -107,9 +108,8 @@ def test_upstream_crash_cases_are_errors_left_out_of_the_rates(shared_data: Path
     assert _metrics(tmp_path / "run")["CSR"] == pytest.approx(1.0)  # only the other sample counts
 
 
-@pytest.mark.parametrize("text", ["Sorry, no verdict today.", None])
-def test_nothing_parsed_counts_as_upstream_zeros_in_compat(shared_data: Path, tmp_path: Path,
-                                                           text: str | None) -> None:
+@pytest.mark.parametrize("text", ["Sorry, no verdict today.", ""])
+def test_nothing_parsed_counts_as_upstream_zeros_in_compat(shared_data: Path, tmp_path: Path, text: str) -> None:
     with serve(lambda body: _completion(body, text)) as (url, _):
         _run(tmp_path / "compat", url, shared_data)
         _run(tmp_path / "strict", url, shared_data, "-T", "mode=strict", "-J", "rejudge=0")
@@ -117,6 +117,42 @@ def test_nothing_parsed_counts_as_upstream_zeros_in_compat(shared_data: Path, tm
     assert {c["details"]["parsing"] for c in compat} == {"-1"} and {c["status"] for c in compat} == {"error"}
     assert _metrics(tmp_path / "compat")["CSR"] == 0.0  # upstream's ["0"]
     assert _metrics(tmp_path / "strict")["CSR"] is None  # strict leaves it out
+
+
+@pytest.mark.parametrize("mode", ["compat", "strict"])
+def test_a_null_last_reply_is_an_upstream_crash_left_out_of_the_rates(shared_data: Path, tmp_path: Path,
+                                                                       mode: str) -> None:
+    sample = get_pack("cfbench").load(shared_data)[0]
+    null_items = list(sample.reference["criteria"])
+
+    def reply(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        items = _criteria(body)
+        return _completion(body, None if items == null_items else "\n\n".join(f"{c}\t1" for c in items))
+
+    with serve(reply) as (url, received):
+        _run(tmp_path / "run", url, shared_data, "-T", f"mode={mode}", limit=2)
+        assert sum(_criteria(b) == null_items for b in received) == 10  # re-judged as upstream, then it crashes
+    crashed = [c for c in _checks(tmp_path / "run") if c["sample_id"] == sample.id]
+    assert {c["status"] for c in crashed} == {"error"}
+    assert {c["details"]["parsing"] for c in crashed} == {"crash"}
+    assert all(c["details"]["judge_null"] is True and "null" in c["reason"] for c in crashed)
+    rows = [json.loads(line) for line in (tmp_path / "run" / "judgements.jsonl").read_text().splitlines()]
+    assert {r["null"] for r in rows if r["sample_id"] == sample.id} == {True}
+    assert _metrics(tmp_path / "run")["CSR"] == pytest.approx(1.0)  # only the other sample counts
+
+
+def test_a_null_reply_then_a_parsed_one_is_only_re_judged(shared_data: Path, tmp_path: Path) -> None:
+    calls: list[int] = []
+
+    def reply(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        calls.append(1)
+        return _completion(body, None if len(calls) == 1 else "\n\n".join(f"{c}\t0" for c in _criteria(body)))
+
+    with serve(reply) as (url, _):
+        _run(tmp_path / "run", url, shared_data)
+    checks = _checks(tmp_path / "run")
+    assert len(calls) == 2 and {c["details"]["parsing"] for c in checks} == {"1"}
+    assert {c["status"] for c in checks} == {"ok"} and _metrics(tmp_path / "run")["CSR"] == 0.0
 
 
 @pytest.mark.skipif(refusal() is not None, reason="AgentIF's dataset code needs bubblewrap here")

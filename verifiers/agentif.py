@@ -17,16 +17,17 @@ The final ``w``: a string scores True if it contains ``"YES"``, else False if it
 ``"NO"``, else None (an unparseable verdict: an error row here); anything else is kept as is.
 Prompt filling: append ``"\\n\\nHere is model response: {response}"`` when the prompt lacks
 ``{response}``, then plain replacement. ``compat`` also reproduces upstream's crash when a gate's
-judge call fails (that constraint and all later ones of the instance stay unscored) and its
+judge call fails or its reply ``content`` is ``null`` (upstream's ``llm_checker`` returns None and
+``process_item`` raises on it): that constraint and all later ones of the instance stay unscored,
+each an error row (outcome ``unscored``, left out of CSR / ISR) naming the gate; and its
 ``exec(code, globals, locals)`` namespaces (helpers defined beside ``check_following`` are not
 visible to it; ``json``/``os``/``re`` are, from the evaluator's globals). ``strict`` normalises
 the missing-``def`` defect, reads verdicts as an exact last-line ``YES``/``NO`` and uses one
 namespace.
 
-A judge reply whose ``content`` is ``null`` reaches evalkit as an empty text (its backends do not
-tell them apart), so a null gate reply reads as "not applicable" like upstream's empty reply,
-where upstream's ``llm_checker`` returns None and the instance's later constraints stay unscored;
-a judge call that *failed* is treated as upstream's None (see ``compat`` above).
+A null reply is told apart from an empty one: an empty gate reply reads as "not applicable" (no
+``"YES"``), a null one as a failed call (``strict``: an error row for that constraint only); an
+``llm`` step's null or empty reply stops the chain with an error row, as upstream's None.
 """
 
 from __future__ import annotations
@@ -108,16 +109,20 @@ class _Done:
     raw: str | None = None
 
 
-def _gate_crashed(constraints: list[dict[str, Any]], upto: int, judged: dict[str, Judgement]) -> bool:
-    """compat: an earlier leading gate whose judge call failed crashed upstream's instance loop."""
+def _gate_crash(constraints: list[dict[str, Any]], upto: int, judged: dict[str, Judgement]) -> str | None:
+    """compat: why upstream's instance loop crashed at or before constraint ``upto`` (a leading
+    gate whose judge call failed or replied null); None when it did not."""
     for j in range(upto + 1):
         for k, step in enumerate(constraints[j]["steps"]):
             if step["type"] != "llm_conditional_check":
                 break
             found = judged.get(f"c{j}.s{k}")
-            if found is not None and found.error is not None:
-                return True
-    return False
+            if found is None or (found.error is None and not found.null):
+                continue
+            what = f"judge call failed: {found.error}" if found.error is not None else "judge reply content was null"
+            where = "this constraint's gate" if j == upto else f"the gate of constraint {j}"
+            return f"unscored: {where} (step {k}): {what} (upstream's process_item raises; rest of the instance unscored)"
+    return None
 
 
 def _judge_step(step: dict[str, Any], group: str, w: Any, judged: dict[str, Judgement], strict: bool
@@ -130,6 +135,8 @@ def _judge_step(step: dict[str, Any], group: str, w: Any, judged: dict[str, Judg
         return "need", fill_prompt(step["exec"], w)
     if found.error is not None:
         return "stop", _Done(None, "eval_error", f"judge call failed: {found.error}")
+    if found.null:
+        return "stop", _Done(None, "eval_error", "judge reply content was null (upstream: None, no verdict)")
     reply = upstream_text(found.text, strict)
     if step["type"] == "llm_conditional_check":
         ok = verdict(reply, True) is True if strict else "YES" in reply
@@ -147,8 +154,9 @@ def walk(response: str, ctx: CheckContext, index: int) -> _Need | _Done:
     me = constraints[index]
     if me.get("prescored"):
         return _Done(me.get("score"), "prescored", "score already in the data (upstream skips it)")
-    if not strict and _gate_crashed(constraints, index, judged):
-        return _Done(None, "unscored", "a gate's judge call failed earlier in this instance (upstream crash)")
+    crash = None if strict else _gate_crash(constraints, index, judged)
+    if crash is not None:
+        return _Done(None, "unscored", crash)
     w: Any = upstream_text(response, strict)
     raw, failure = None, "a step failed"
     unisolated = bool(ctx.reference.get("unsafe_dataset_code"))
@@ -197,9 +205,9 @@ class AgentIFConstraint(JudgeChecker):
         if isinstance(state, _Need):
             return CheckResult(None, "not judged (run with --judge BACKEND:MODEL)", "skipped")
         details = {"score": state.score, "outcome": state.outcome, "judge_raw": state.raw, "mode": ctx.mode}
-        if state.outcome in ("not_applicable", "unscored") or (state.outcome == "prescored" and state.score is None):
+        if state.outcome == "not_applicable" or (state.outcome == "prescored" and state.score is None):
             return CheckResult(None, state.reason, "skipped", details)
-        if state.outcome in ("eval_error", "unparseable"):
+        if state.outcome in ("eval_error", "unparseable", "unscored"):
             why = "unparseable judge verdict" if state.outcome == "unparseable" else state.reason
             return CheckResult(None, why, "error", details)
         return CheckResult(state.score is True, f"score {state.score!r} ({state.reason})", details=details)

@@ -16,8 +16,11 @@ item, ``item\\t0|1``, lines separated by a blank line. Parsing, as upstream ``ev
   such as ``1 |``) makes upstream's fallback raise and abort the whole evaluation, so upstream
   defines no score. evalkit does not invent one: the sample is an error row in every mode, left
   out of CSR / ISR / PSR and counted among the check errors (as the MulDimIF and IFEval packs
-  count checker errors). A judge reply whose ``content`` is ``null`` (upstream: ``None.split``,
-  a crash too) reaches evalkit as an empty text, so it is read as "nothing parsed" (``-1``).
+  count checker errors).
+- **null reply**: a judge reply whose ``content`` is ``null`` fails the strict parse and is
+  re-judged, as upstream (whose strict parse swallows the error); when the last call's reply is
+  still null, upstream's fallback calls ``None.split`` and aborts, so it is an upstream crash
+  too (details ``parsing: "crash"``, ``judge_null: true``), in every mode.
 
 ``strict`` mode replaces the fallback by a positional parse (non-blank line *i* ↔ item *i*, last
 tab-separated token 0/1) that never drops zeros.
@@ -144,6 +147,11 @@ class ChecklistItem(JudgeChecker):
     def accepts(self, text: str, ctx: CheckContext) -> bool:
         """Upstream re-judges until the strict parse succeeds."""
         return parse_strict(text, list(self._ref(ctx)["criteria"])) is not None
+
+    def null_reply(self, response: str, ctx: CheckContext) -> CheckResult:
+        """A null final reply: upstream's fallback crashes on it, so an error row left out of the rates."""
+        return CheckResult(None, "judge reply content was null (upstream's fallback raises on None and aborts; "
+                           "left out of the rates)", "error", {"parsing": CRASH, "scores": [], "mode": ctx.mode})
 
     def parse_verdict(self, text: str, response: str, ctx: CheckContext) -> CheckResult:
         """Item ``index``'s 0/1 from the parsed checklist; details hold the sample-level parse."""

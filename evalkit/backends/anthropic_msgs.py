@@ -37,16 +37,17 @@ def anthropic_body(model: str, request: GenerationRequest, config: GenerationCon
 
 
 def from_anthropic(resp: Any) -> Generation:
-    """A ``Generation`` from a Messages API response: text blocks answer, thinking blocks reason."""
+    """A ``Generation`` from a Messages API response: text blocks answer, thinking blocks reason;
+    ``null`` marks a response with no text block at all (as opposed to an empty text block)."""
     blocks = getattr(resp, "content", None)
     if blocks is None:
         return Generation(error="response had no content")
-    text = "".join(getattr(b, "text", "") or "" for b in blocks if getattr(b, "type", None) == "text")
+    texts = [getattr(b, "text", "") or "" for b in blocks if getattr(b, "type", None) == "text"]
     thinking = [getattr(b, "thinking", "") or "" for b in blocks if getattr(b, "type", None) == "thinking"]
     stop = getattr(resp, "stop_reason", None)
     usage = getattr(resp, "usage", None)
     return Generation(
-        text=text, finish_reason=STOP_REASONS.get(str(stop), stop), refusal=stop == "refusal",
+        text="".join(texts), null=not texts, finish_reason=STOP_REASONS.get(str(stop), stop), refusal=stop == "refusal",
         prompt_tokens=getattr(usage, "input_tokens", None), completion_tokens=getattr(usage, "output_tokens", None),
         model=getattr(resp, "model", None), reasoning="\n\n".join(thinking) if thinking else None,
     )

@@ -40,7 +40,8 @@ def _get(obj: Any, name: str) -> Any:
 
 def from_openai(resp: Any) -> Generation:
     """A ``Generation`` from an OpenAI-shaped chat completion: an SDK object, a litellm response
-    or the parsed JSON reply of the lean HTTP client."""
+    or the parsed JSON reply of the lean HTTP client; ``null`` marks a message whose ``content``
+    is null (or absent), told apart from an empty string."""
     choices = _get(resp, "choices")
     if not choices:
         return Generation(error="response had no choices")
@@ -52,8 +53,9 @@ def from_openai(resp: Any) -> Generation:
     usage = _get(resp, "usage")
     details = _get(usage, "completion_tokens_details")
     finish = _get(choice, "finish_reason")
+    content = _get(message, "content")
     return Generation(
-        text=_get(message, "content") or "", finish_reason=finish,
+        text=content or "", null=content is None, finish_reason=finish,
         prompt_tokens=_get(usage, "prompt_tokens"), completion_tokens=_get(usage, "completion_tokens"),
         model=_get(resp, "model"), reasoning=reasoning if isinstance(reasoning, str) else None,
         refusal=bool(_get(message, "refusal")) or finish == "content_filter",

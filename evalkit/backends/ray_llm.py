@@ -156,7 +156,8 @@ def from_chat_json(data: dict[str, Any]) -> Generation:
     message = choice.get("message") or {}
     usage = data.get("usage") or {}
     reasoning = message.get("reasoning_content") or message.get("reasoning")
-    return Generation(text=message.get("content") or "", finish_reason=choice.get("finish_reason"),
+    return Generation(text=message.get("content") or "", null=message.get("content") is None,
+                      finish_reason=choice.get("finish_reason"),
                       prompt_tokens=usage.get("prompt_tokens"), completion_tokens=usage.get("completion_tokens"),
                       model=data.get("model"), reasoning=reasoning if isinstance(reasoning, str) else None,
                       refusal=bool(message.get("refusal")) or choice.get("finish_reason") == "content_filter")
