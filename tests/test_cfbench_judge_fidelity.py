@@ -59,6 +59,11 @@ def _metrics(out: Path) -> dict[str, Any]:
     return json.loads((out / "scores.json").read_text())["packs"]["cfbench"]["metrics"]  # type: ignore[no-any-return]
 
 
+def _flags(out: Path) -> dict[str, int]:
+    tables = json.loads((out / "scores.json").read_text())["packs"]["cfbench"]["tables"]
+    return {r["parsing"]: r["n"] for r in tables["judge_parsing"]}
+
+
 def test_an_unparsed_sample_costs_ten_calls_in_total(shared_data: Path, tmp_path: Path) -> None:
     with serve(lambda body: _completion(body, "I would rather not grade this.")) as (url, received):
         _run(tmp_path / "run", url, shared_data)
@@ -106,6 +111,7 @@ def test_upstream_crash_cases_are_errors_left_out_of_the_rates(shared_data: Path
     assert {c["details"]["parsing"] for c in crashed} == {"crash"}
     assert "non-numeric score" in crashed[0]["reason"]
     assert _metrics(tmp_path / "run")["CSR"] == pytest.approx(1.0)  # only the other sample counts
+    assert _flags(tmp_path / "run") == {"1": 1, "crash": 1}  # the crash sample is listed, not hidden
 
 
 @pytest.mark.parametrize("text", ["Sorry, no verdict today.", ""])
@@ -117,6 +123,7 @@ def test_nothing_parsed_counts_as_upstream_zeros_in_compat(shared_data: Path, tm
     assert {c["details"]["parsing"] for c in compat} == {"-1"} and {c["status"] for c in compat} == {"error"}
     assert _metrics(tmp_path / "compat")["CSR"] == 0.0  # upstream's ["0"]
     assert _metrics(tmp_path / "strict")["CSR"] is None  # strict leaves it out
+    assert _flags(tmp_path / "compat") == {"-1": 1} and _flags(tmp_path / "strict") == {"-1": 1}
 
 
 @pytest.mark.parametrize("mode", ["compat", "strict"])
@@ -139,6 +146,7 @@ def test_a_null_last_reply_is_an_upstream_crash_left_out_of_the_rates(shared_dat
     rows = [json.loads(line) for line in (tmp_path / "run" / "judgements.jsonl").read_text().splitlines()]
     assert {r["null"] for r in rows if r["sample_id"] == sample.id} == {True}
     assert _metrics(tmp_path / "run")["CSR"] == pytest.approx(1.0)  # only the other sample counts
+    assert _flags(tmp_path / "run") == {"1": 1, "crash": 1}
 
 
 def test_a_null_reply_then_a_parsed_one_is_only_re_judged(shared_data: Path, tmp_path: Path) -> None:

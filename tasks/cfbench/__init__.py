@@ -23,6 +23,7 @@ from evalkit.records import CheckRow
 from evalkit.tasks.cfbench.metrics import (
     DECLARED_METRICS,
     DECLARED_TABLES,
+    parse_flags,
     per_sample,
     record_values,
     table,
@@ -119,10 +120,7 @@ class CFBench(TaskPack):
         """CSR / ISR / PSR per split, domain, source and scenario, and samples per parse flag."""
         scores = per_sample(checks)
         tables = {d: table(scores, d) for d in ("split", "domain", "source", "scenario")}
-        flags: dict[str, int] = {}
-        for s in scores:
-            flags[s.parsing] = flags.get(s.parsing, 0) + 1
-        tables["judge_parsing"] = [{"parsing": k, "n": v} for k, v in sorted(flags.items())]
+        tables["judge_parsing"] = parse_flags(checks)
         return tables
 
 

@@ -85,6 +85,18 @@ def per_sample(checks: Sequence[CheckRow]) -> list[SampleScore]:
     return out
 
 
+def parse_flags(checks: Sequence[CheckRow]) -> list[dict[str, Any]]:
+    """Rows ``{parsing, n}``: judged (sample, epoch) units per parse flag, those left out of the
+    rates included (``crash``: upstream would abort; ``-1`` in ``strict``), sorted by flag."""
+    flags: dict[str, int] = {}
+    for rows in _units(checks).values():
+        first = min(rows, key=lambda r: r.constraint_index)
+        flag = (first.details or {}).get("parsing")
+        if flag is not None:
+            flags[str(flag)] = flags.get(str(flag), 0) + 1
+    return [{"parsing": k, "n": v} for k, v in sorted(flags.items())]
+
+
 def means(scores: Sequence[SampleScore]) -> dict[str, float | None]:
     """Unrounded means of CSR, ISR and PSR (None when nothing was judged)."""
     if not scores:
@@ -125,6 +137,6 @@ _COLUMNS = (N, Column("CSR", _DESCRIPTIONS["CSR"]), Column("ISR", _DESCRIPTIONS[
             Column("PSR", _DESCRIPTIONS["PSR"]))
 DECLARED_TABLES = (
     *(Table(d, d, f"CSR / ISR / PSR per {d} (judged samples)", _COLUMNS) for d in ("split", "domain", "source", "scenario")),
-    Table("judge_parsing", "parsing", "judged samples per upstream parse flag (1 parsed, 0 fallback, -1 unparseable)",
-          (N,)),
+    Table("judge_parsing", "parsing", "judged samples per upstream parse flag (1 parsed, 0 fallback, -1 unparseable, "
+          "crash: upstream would abort; crash samples and strict mode's -1 are left out of the rates)", (N,)),
 )
