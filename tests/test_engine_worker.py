@@ -8,11 +8,11 @@ classes (only their engine is swapped), so these tests need neither llama.cpp no
 from __future__ import annotations
 
 import json
-import os
 import signal
+import subprocess
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,10 @@ from click.testing import CliRunner
 
 from cli import main
 from evalkit.backends import BACKENDS
+from evalkit.backends.base import OnResult
 from evalkit.backends.engine_worker import CRASH_AT_ENV, EngineCrashed, describe_exit, flag
 from evalkit.backends.llamacpp import LlamaCppBackend, llama_class
+from evalkit.backends.mock import MockBackend
 from evalkit.backends.vllm_offline import VLLMBackend
 from evalkit.errors import EvalkitError
 from evalkit.packs import get_pack
@@ -47,6 +49,22 @@ class MockVLLM(VLLMBackend):
 
     engine = MOCK
     engine_label = "mock vLLM"
+
+
+class SpawningEngine(MockBackend):
+    """A mock engine that starts a helper process of its own, as vLLM starts its engine core; the
+    helper's pid goes to the file named by ``-M pid_file=…``."""
+
+    def generate(self, requests: Sequence[GenerationRequest], config: GenerationConfig, on_result: OnResult) -> None:
+        if not hasattr(self, "helper"):
+            self.helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+            Path(self.options["pid_file"]).write_text(str(self.helper.pid))
+        super().generate(requests, config, on_result)
+
+
+class SpawningVLLM(VLLMBackend):
+    engine = f"{__name__}:SpawningEngine"
+    engine_label = "spawning"
 
 
 @pytest.fixture(autouse=True)
@@ -170,11 +188,29 @@ def test_on_result_abort_stops_the_worker_and_a_later_call_starts_a_new_one() ->
 
 
 def _running(pid: int) -> bool:
+    """Whether ``pid`` is a live process (a zombie waiting to be reaped is not)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
         return False
-    return True
+    return state != "Z"
+
+
+@pytest.mark.parametrize("crash", [True, False])
+def test_processes_the_engine_started_end_with_the_worker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          crash: bool) -> None:
+    pid_file = tmp_path / "helper.pid"
+    backend = SpawningVLLM("echo", {"pid_file": str(pid_file), "chunk_size": 2})
+    requests = _requests(4)
+    if crash:
+        monkeypatch.setenv(CRASH_AT_ENV, "3")  # the worker dies on the second chunk; its helper lives on
+        with pytest.raises(EngineCrashed):
+            backend.generate(requests, GenerationConfig(), lambda r, g: None)
+    else:
+        backend.generate(requests, GenerationConfig(), lambda r, g: None)
+    helper = int(pid_file.read_text())
+    backend.close()
+    assert not _running(helper)
 
 
 def test_crash_raises_engine_crashed_through_the_api(monkeypatch: pytest.MonkeyPatch) -> None:

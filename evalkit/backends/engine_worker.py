@@ -30,6 +30,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
@@ -103,7 +104,9 @@ class EngineWorker:
         from_child_r, from_child_w = os.pipe()
         root = str(Path(__file__).resolve().parents[2])  # the folder that holds this evalkit package
         try:
-            self._proc = subprocess.Popen([sys.executable, "-c", BOOTSTRAP, root], stdin=to_child_r, stdout=from_child_w)
+            # its own process group: the engine's own processes (vLLM's engine core) can be ended with it
+            self._proc = subprocess.Popen([sys.executable, "-c", BOOTSTRAP, root], stdin=to_child_r,
+                                          stdout=from_child_w, start_new_session=True)
         finally:
             os.close(to_child_r)
             os.close(from_child_w)
@@ -196,15 +199,32 @@ class EngineWorker:
             if conn is not None:
                 conn.close()
         self._send = self._recv = None
-        if proc is None or proc.poll() is not None:
+        if proc is None:
             return
-        if kill:
+        if kill and proc.poll() is None:
             proc.terminate()
         try:
             proc.wait(timeout=KILL_WAIT_S if kill else EXIT_WAIT_S)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        end_group(proc.pid)
+
+
+def end_group(pgid: int) -> None:
+    """End what is left of the worker's process group (processes the engine started, e.g. after
+    the worker crashed): SIGTERM, then SIGKILL to those still there after ``KILL_WAIT_S``."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        deadline = time.monotonic() + KILL_WAIT_S
+        try:
+            os.killpg(pgid, sig)
+            while time.monotonic() < deadline:
+                os.killpg(pgid, 0)
+                time.sleep(0.05)
+        except ProcessLookupError:  # nobody left
+            return
+        except PermissionError:  # the group id now belongs to someone else's processes
+            return
 
 
 class WorkerBackend(Backend):
