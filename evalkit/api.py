@@ -302,7 +302,8 @@ def score_responses(pack_name: str, responses: Path | str, *, out: Path | str, t
     """Grade externally produced responses and write a run directory with checks and scores.
 
     Judge verdicts the pack finds in ``responses`` (upstream judge outputs) are imported; other
-    judge calls are made only when ``judge`` is given. ``out`` must be new, empty, or hold an
+    judge calls are made when ``judge`` is given, or, without it, for the judges a pack option
+    chose (CoDI's ``-T judge=``/``-T toxicity=perspective``), which ``judge`` never overrides. ``out`` must be new, empty, or hold an
     earlier grading of ``--responses`` for the same pack (a run directory is refused). The
     results are built in a temporary folder beside ``out`` and moved into place at the end, so
     a failure leaves ``out`` as it was."""
@@ -347,7 +348,7 @@ def _score_rows(rd: RunDir, pack: TaskPack, samples: list[Sample], rows: list[Ge
                 data_dir: Path | None, task_args: dict[str, str], judge: str | None,
                 judge_args: dict[str, Any] | None, name: str) -> dict[str, Any]:
     """Write ``rows`` as the journal of ``rd``, import or ask judge verdicts, grade and score."""
-    from evalkit.judging import import_judgements, judge_phase
+    from evalkit.judging import has_own_judges, import_judgements, judge_phase
 
     journal = rd.journal()
     try:
@@ -364,6 +365,8 @@ def _score_rows(rd: RunDir, pack: TaskPack, samples: list[Sample], rows: list[Ge
     loaded = {pack.name: (pack, [s for s in samples if s.id in answered])}
     if judge is not None:
         judge_phase(rd, manifest, loaded, task_args, judge, judge_args)
+    elif has_own_judges(loaded):
+        judge_phase(rd, manifest, loaded, task_args, None, judge_args, own_only=True)
     return _grade_and_score(rd, manifest, loaded, task_args)
 
 

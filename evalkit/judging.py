@@ -330,11 +330,13 @@ def _send(spec: str, pending: list[_Pending], args: dict[str, Any], run_dir: Run
 
 
 def judge_run(run_dir: RunDir, loaded: dict[str, tuple[Any, list[Sample]]], task_args: dict[str, str],
-              judge: str | None = None, judge_args: dict[str, Any] | None = None) -> dict[str, Any]:
+              judge: str | None = None, judge_args: dict[str, Any] | None = None,
+              own_only: bool = False) -> dict[str, Any]:
     """The judge phase of a run: judge what ``judgements.jsonl`` lacks; returns judge usage.
 
     ``judge`` (``BACKEND:MODEL``) overrides each checker's upstream default; ``"none"`` judges
     nothing (judge checks are then skipped). Finished calls (status ok, same judge) are not repeated.
+    ``own_only``: send only the calls whose judge a pack option chose (e.g. CoDI's ``-T judge=``).
     """
     if judge == NO_JUDGE:
         return journal_usage(run_dir)
@@ -349,7 +351,7 @@ def judge_run(run_dir: RunDir, loaded: dict[str, tuple[Any, list[Sample]]], task
         for pack, samples in loaded.values():
             calls = collect_calls(samples, generations, pack.mode(task_args), judge, usable)
             pending.extend(p for p in calls if _pkey(p) not in done and _pkey(p) not in tried
-                           and not _stored_ok(stored.get(_pkey(p)), p.spec))
+                           and not _stored_ok(stored.get(_pkey(p)), p.spec) and (p.call.judge or not own_only))
         if not pending:
             return journal_usage(run_dir)
         tried.update(_pkey(p) for p in pending)
@@ -391,12 +393,29 @@ def judgements_path(run_dir: Path) -> Path:
 
 
 def judge_phase(run_dir: RunDir, manifest: dict[str, Any], loaded: dict[str, tuple[Any, list[Sample]]],
-                task_args: dict[str, str], judge: str | None, judge_args: dict[str, Any] | None) -> None:
-    """Run the judge phase when a pack has judge checkers, recording the judge in the manifest."""
+                task_args: dict[str, str], judge: str | None, judge_args: dict[str, Any] | None,
+                own_only: bool = False) -> None:
+    """Run the judge phase when a pack has judge checkers, recording the judge in the manifest
+    (``own_only``: only the calls of judges chosen by pack options, see :func:`judge_run`)."""
     if not any(_has_judges(samples) for _, samples in loaded.values()):
         return
     manifest["judge"] = {"spec": judge, "args": {k: v for k, v in (judge_args or {}).items() if "key" not in k.lower()}}
-    judge_run(run_dir, loaded, task_args, judge, judge_args)
+    judge_run(run_dir, loaded, task_args, judge, judge_args, own_only)
+
+
+def has_own_judges(loaded: dict[str, tuple[Any, list[Sample]]]) -> bool:
+    """Whether a constraint of ``loaded`` asks a judge a pack option chose (``own_judge``)."""
+    seen: set[tuple[str, str]] = set()
+    for _, samples in loaded.values():
+        for c in (c for s in samples for c in s.constraints):
+            key = (c.checker, repr(sorted(c.params.items())))
+            if key in seen:
+                continue
+            seen.add(key)
+            checker = build_checker(c.checker, c.params)
+            if isinstance(checker, JudgeChecker) and checker.own_judge() is not None:
+                return True
+    return False
 
 
 def preflight_judges(loaded: dict[str, tuple[Any, list[Sample]]], judge: str | None,

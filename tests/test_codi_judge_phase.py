@@ -99,3 +99,20 @@ def test_a_judge_classifier_without_its_server_fails_before_generating(shared_da
                                     "-T", "judge=openai:clf"])
     assert res.exit_code == 2 and "judge openai:clf" in res.output
     assert not (out / "generations.jsonl").exists()
+
+
+def test_score_responses_asks_the_pack_chosen_judge_without_judge_option(shared_data: Path, tmp_path: Path) -> None:
+    responses = tmp_path / "responses.jsonl"
+    responses.write_text("".join(json.dumps({"id": f"multi-{i}", "response": RESPONSE}) + "\n" for i in range(2)))
+    out = tmp_path / "graded"
+    with serve(_classify) as (url, received):
+        res = CliRunner().invoke(main, ["score", "--pack", "codi", "--responses", str(responses), "--data-dir",
+                                        str(shared_data), "--out", str(out), "-T", "tasks=multi",
+                                        "-T", "judge=openai:clf", "-T", f"judge_base_url={url}"])
+        assert res.exit_code == 0, res.output
+        assert len(received) == 4  # 2 responses x (topic, sentiment), no --judge needed
+    rows = _lines(out / "judgements.jsonl")
+    assert {(r["group"], r["judge"], r["status"]) for r in rows} == {("topic", "openai:clf", "ok"),
+                                                                     ("sentiment", "openai:clf", "ok")}
+    checks = [c for c in _lines(out / "checks.jsonl") if c["sample_id"] in ("multi-0", "multi-1")]
+    assert checks and {c["status"] for c in checks} == {"ok"}
