@@ -261,6 +261,10 @@ def score(run_dir: Path | str, data_dir: Path | None = None, name: str | None = 
         task_args = dict(entry.get("options") or {})
     ddir = data_dir or (Path(manifest["data_dir"]) if manifest.get("data_dir") else None)
     loaded = _load_packs(list(manifest.get("packs", {})), ddir, task_args, manifest.get("limit"))
+    for pack_name, (pack, _) in loaded.items():  # dataset code runs again: record where it runs now
+        isolation = pack.info().get("dataset_code")
+        if isolation is not None:
+            manifest["packs"][pack_name]["dataset_code"] = isolation
     with RunLock(rd.path):
         return _grade_and_score(rd, manifest, loaded, task_args)
 

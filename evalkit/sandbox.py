@@ -228,7 +228,8 @@ def run_function(source: str, function: str, args: list[Any], limits: SandboxLim
     return SandboxResult(True, value=msg.get("value"), isolation=name)
 
 
-def describe() -> dict[str, Any]:
-    """The isolation layer in use here and the default limits (for manifests and ``--help`` text)."""
+def describe(limits: SandboxLimits | None = None) -> dict[str, Any]:
+    """The isolation layer dataset code runs under here (``"none"`` with the reason when none
+    works) and ``limits`` (the defaults when not given), for manifests and ``--help`` text."""
     found = layer()
-    return {"layer": found.name or "none", "reason": found.reason, "limits": asdict(SandboxLimits())}
+    return {"layer": found.name or "none", "reason": found.reason, "limits": asdict(limits or SandboxLimits())}

@@ -142,6 +142,15 @@ class AgentIF(TaskPack):
             samples = [replace(s, reference={**(s.reference or {}), "unsafe_dataset_code": True}) for s in samples]
         return samples
 
+    def info(self) -> dict[str, Any]:
+        """The common fields plus ``dataset_code``: the isolation layer the snippets run under
+        here (``"none"`` and why, when they run unisolated by ``-T unsafe_dataset_code=allow``)
+        and their limits."""
+        from evalkit.sandbox import describe
+        from evalkit.verifiers.agentif import LIMITS
+
+        return {**super().info(), "dataset_code": describe(LIMITS)}
+
     def parse_responses(self, path: Path, samples: Sequence[Sample]) -> list[tuple[str, str]] | None:
         """Upstream prediction files: a JSON array of instances with ``output.content``."""
         if path.suffix != ".json":
