@@ -133,3 +133,23 @@ def test_eureka_reference_scores_cover_the_six_types(shared_data: Path) -> None:
         assert e["categories"] == TYPES
         for series in e["series"]:
             assert all(len(v["scores"]) == 6 for v in series["values"])
+
+
+def test_compare_accepts_runs_on_copies_of_the_same_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    monkeypatch.setenv("EVALKIT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("EVALKIT_DATA_DIR", raising=False)
+    runs = []
+    for copy in ("first", "second"):
+        shutil.copytree(FIXTURES, tmp_path / copy)
+        out = tmp_path / f"run-{copy}"
+        res = CliRunner().invoke(main, ["run", "--pack", "kitab", "--model", "mock:constant", "-M", "text=none",
+                                        "--limit", "2", "--data-dir", str(tmp_path / copy), "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        runs.append(out)
+    hashes = json.loads((runs[0] / "run.json").read_text())["packs"]["kitab"]["data_sha256"]
+    assert "KITAB-ONE-BOOK-CONSTRAINTS.json" in hashes and not any(str(tmp_path) in k for k in hashes)
+    res = CliRunner().invoke(main, ["compare", str(runs[0]), str(runs[1])])
+    assert res.exit_code == 0, res.output
+    assert "data files differ" not in res.output

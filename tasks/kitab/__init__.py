@@ -200,9 +200,11 @@ class Kitab(TaskPack):
         return samples
 
     def data_hashes(self, data_dir: Path | None = None) -> dict[str, str]:
-        """sha256 of every local KITAB file found (the hub revision is in the run's options)."""
+        """sha256 of every local KITAB file found, keyed by its name under the ``kitab/`` data
+        folder (so copies of the same files in two folders hash the same; the hub revision is in
+        the run's options)."""
         names = [n for s in SUBSETS for n in _local_names(s)] + [*NAMES_FILES, *CITIES_FILES]
-        return {str(p): sha256_of(p) for n in names if (p := _find(data_dir, [n])) is not None}
+        return {n: sha256_of(p) for n in names if (p := _find(data_dir, [n])) is not None}
 
     def record_values(self, checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
         """Per query: whether it was scored and its five upstream figures."""
