@@ -38,6 +38,37 @@ PHASE_KEYS = frozenset({"temperature", "max_tokens", "concurrency", "base_url", 
                         "max_retries", "timeout"})
 
 
+# numeric judge-phase keys: (whole number, lowest allowed value, whether the lowest is excluded)
+_NUMERIC = {"max_tokens": (True, 0, True), "temperature": (False, 0, False), "concurrency": (True, 0, True),
+            "rejudge": (True, 0, False), "max_retries": (True, 0, False), "timeout": (False, 0, True),
+            "seed": (True, None, False)}
+
+
+def judge_settings(judge_args: dict[str, Any] | None) -> dict[str, Any]:
+    """A copy of ``judge_args`` with the judge phase's numeric keys as numbers (numeric strings
+    accepted, as the Python API may pass them); a one-line EvalkitError naming the ``-J`` key
+    for a value that is not a number of the right kind and range."""
+    args = dict(judge_args or {})
+    for key, (integer, low, strict) in _NUMERIC.items():
+        if key not in args:
+            continue
+        value = args[key]
+        kind = "a whole number" if integer else "a number"
+        bound = "" if low is None else f" {'>' if strict else '>='} {low}"
+        try:
+            if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+                raise ValueError
+            number = float(value)
+            if number != number or (integer and not number.is_integer()):
+                raise ValueError
+        except (ValueError, OverflowError):
+            raise EvalkitError(f"-J {key} expects {kind}{bound}, got {value!r}") from None
+        if low is not None and (number <= low if strict else number < low):
+            raise EvalkitError(f"-J {key} expects {kind}{bound}, got {value!r}")
+        args[key] = int(number) if integer else number
+    return args
+
+
 class VerdictError(ValueError):
     """Raised by ``parse_verdict`` when the judge's text cannot be read as a verdict; ``details``
     (e.g. upstream's parse flag) are kept with the error row."""
@@ -340,7 +371,7 @@ def judge_run(run_dir: RunDir, loaded: dict[str, tuple[Any, list[Sample]]], task
     """
     if judge == NO_JUDGE:
         return journal_usage(run_dir)
-    args = dict(judge_args or {})
+    args = judge_settings(judge_args)
     generations = run_dir.read_generations()
     tried: set[tuple[str, str, int, str]] = set()
     while True:  # one round per step of the longest judge chain
@@ -426,7 +457,7 @@ def preflight_judges(loaded: dict[str, tuple[Any, list[Sample]]], judge: str | N
 
     if judge == NO_JUDGE:
         return
-    args = dict(judge_args or {})
+    args = judge_settings(judge_args)
     specs: set[tuple[str, str | None]] = set()
     seen: set[tuple[str, str]] = set()
     for _, samples in loaded.values():
