@@ -5,7 +5,9 @@ Reads only run-directory files (``run.json``, ``scores.json``, ``checks.jsonl``,
 :mod:`evalkit.scoreview`), so it builds for any mix of packs and multi-pack runs without naming
 one. Pages: ``index.html`` (an overview with one row per run and one column per pack headline,
 then one section per pack with its metrics, its declared tables and a level chart where a table's
-dimension is ``level``), one drill-down page per run, and ``leaderboard.json``. Every string
+dimension is ``level``), one drill-down page per run, and ``leaderboard.json``. Runs of a pack
+that differ in version, scoring mode, ``-T`` options or data are shown as separate packs named
+``pack[what=differs]``, never ranked in one column. Every string
 from a model or a dataset is escaped by Jinja2's autoescaping; the only script is the table
 sorter shipped here, allowed by its hash in the Content-Security-Policy.
 """
@@ -18,7 +20,7 @@ import json
 import os
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -40,6 +42,7 @@ from evalkit.scoreview import (
 from evalkit.store import RunDir, write_json_atomic
 
 LEVEL_DIMENSION = "level"
+_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -51,11 +54,47 @@ class RunEntry:
     path: Path
     manifest: dict[str, Any]
     scores: dict[str, Any]
+    pack_names: dict[str, str] = field(default_factory=dict)  # pack -> shown name (variants told apart)
 
     @property
     def views(self) -> list[PackView]:
-        """The run's packs, as declared."""
-        return pack_views(self.scores)
+        """The run's packs, as declared, under their shown names."""
+        return [replace(v, name=self.pack_names.get(v.name, v.name)) for v in pack_views(self.scores)]
+
+
+def _variant(manifest: dict[str, Any], pack: str) -> dict[str, str]:
+    """What makes scores of ``pack`` in this run comparable with another run's: pack version,
+    scoring mode, ``-T`` options and data files (from ``run.json``)."""
+    entry = (manifest.get("packs") or {}).get(pack) or {}
+    options = entry.get("options")
+    out = {str(k): str(v) for k, v in sorted((options if isinstance(options, dict) else {}).items()) if k != "mode"}
+    out["mode"] = str(entry.get("mode"))
+    out["version"] = str(entry.get("version"))
+    data = json.dumps(entry.get("data_sha256"), sort_keys=True)
+    out["data"] = hashlib.sha256(data.encode()).hexdigest()[:8]
+    return out
+
+
+def _shown_names(read: list[tuple[Path, dict[str, Any], dict[str, Any]]]) -> list[dict[str, str]]:
+    """Per run, the name each pack is shown under: the pack's name, plus ``[what differs]`` when
+    runs of that pack differ in version, mode, options or data (so they never share a column)."""
+    variants: dict[str, list[tuple[int, dict[str, str]]]] = defaultdict(list)
+    for i, (_, manifest, scores) in enumerate(read):
+        for pack in scores.get("packs", {}):
+            variants[pack].append((i, _variant(manifest, pack)))
+    shown: list[dict[str, str]] = [{} for _ in read]
+    for pack, found in variants.items():
+        if len({json.dumps(v, sort_keys=True) for _, v in found}) < 2:
+            continue
+        keys = sorted({k for _, v in found for k in v} - {"data"})
+        differing = [k for k in keys if len({v.get(k, "default") for _, v in found}) > 1]
+        told_apart = len({tuple(v.get(k, "default") for k in differing) for _, v in found})
+        if told_apart < len({json.dumps(v, sort_keys=True) for _, v in found}):
+            differing.append("data")  # only the data files differ between some of them
+        for i, v in found:
+            label = ",".join(f"{k}={_WHITESPACE.sub('_', v.get(k, 'default'))}" for k in differing)
+            shown[i][pack] = f"{pack}[{label}]"
+    return shown
 
 
 def _slug(text: str, taken: set[str]) -> str:
@@ -73,10 +112,10 @@ def load_runs(paths: list[Path]) -> list[RunEntry]:
     read = [(path, *read_run(path)) for path in paths]
     labels = [run_label(manifest, path.name) for path, manifest, _ in read]
     entries = []
-    for (path, manifest, scores), label in zip(read, labels, strict=True):
+    for (path, manifest, scores), label, names in zip(read, labels, _shown_names(read), strict=True):
         if labels.count(label) > 1:  # runs under the same name: tell them apart by folder
             label = f"{label} ({path.parent.name}/{path.name})"
-        entries.append(RunEntry(_slug(f"{label}-{path.name}", taken), label, path, manifest, scores))
+        entries.append(RunEntry(_slug(f"{label}-{path.name}", taken), label, path, manifest, scores, names))
     return entries
 
 
@@ -255,7 +294,7 @@ def _samples(run: RunEntry) -> list[dict[str, Any]]:
     for key, checks in by_unit.items():
         gen = gens.get(key)
         failed = [c for c in checks if c.status != "ok" or not c.passed]
-        out.append({"pack": key[0], "id": key[1], "epoch": key[2], "messages": (gen.messages if gen else None) or [],
+        out.append({"pack": run.pack_names.get(key[0], key[0]), "id": key[1], "epoch": key[2], "messages": (gen.messages if gen else None) or [],
                     "response": gen.response if gen else "", "status": gen.status if gen else "missing",
                     "checks": checks, "failed": len(failed)})
     out.sort(key=lambda s: (s["pack"], -s["failed"], s["id"]))

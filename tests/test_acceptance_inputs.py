@@ -92,3 +92,25 @@ def test_compare_refuses_another_scoring_mode_and_warns_on_other_options(tmp_pat
     notes = _check_comparable(manifest({}), manifest({"prompt": "self-context"}), force=False)
     assert notes == ["kitab: -T options differ (prompt=(not given) vs self-context); a change may come from them"]
     assert _check_comparable(manifest({"mode": "compat"}), manifest({}), force=False) == []
+
+
+def test_leaderboard_never_puts_differently_graded_runs_of_a_pack_in_one_column(tmp_path: Path) -> None:
+    """Runs of one pack in another scoring mode (or version, options, data) get their own
+    column and section, named by what differs; runs alike share the plain pack name."""
+    runner = CliRunner()
+    for name, extra in (("a", []), ("b", []), ("s", ["-T", "mode=strict"])):
+        result = runner.invoke(main, ["run", "--pack", "starter", "--limit", "4", "--model", "mock:echo",
+                                      "--out", str(tmp_path / name), *extra])
+        assert result.exit_code in (0, 2), result.output
+    site = tmp_path / "site"
+    assert runner.invoke(main, ["leaderboard", str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(site)]).exit_code == 0
+    assert list(json.loads((site / "leaderboard.json").read_text(encoding="utf-8"))["packs"]) == ["starter"]
+    result = runner.invoke(main, ["leaderboard", *(str(tmp_path / n) for n in "abs"), "--out", str(site)])
+    assert result.exit_code == 0, result.output
+    packs = json.loads((site / "leaderboard.json").read_text(encoding="utf-8"))["packs"]
+    assert sorted(packs) == ["starter[mode=compat]", "starter[mode=strict]"]
+    assert len(packs["starter[mode=compat]"]) == 2 and len(packs["starter[mode=strict]"]) == 1
+    index = (site / "index.html").read_text(encoding="utf-8")
+    assert 'id="pack-starter[mode=strict]"' in index
+    run_pages = [p.read_text(encoding="utf-8") for p in site.glob("*.html") if p.name != "index.html"]
+    assert sum('id="pack-starter[mode=strict]"' in page for page in run_pages) == 1
