@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import random
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
 from itertools import chain
 from typing import Any
@@ -122,6 +122,32 @@ class _Draws:
         return int(self.positions[k]) + 1
 
 
+@cache
+def _plain_slices(length: int, spaced: bool) -> tuple[slice, ...]:
+    """Where langdetect's n-grams lie in ``" " + word`` (plus ``" "`` when ``spaced``) for a word
+    of ``length`` letters with no two upper-case letters in a row: after each character its 1-,
+    2- and 3-grams, in that order (no 3-gram after the first letter, no 1-gram for the space)."""
+    end = length + 1 + spaced
+    cuts = [slice(1, 2), slice(0, 2)]
+    for p in range(2, end):
+        cuts += (slice(p, p + 1), slice(p - 1, p + 1), slice(p - 2, p + 1))
+    if spaced:
+        del cuts[-3]  # the 1-gram " "
+    return tuple(cuts)
+
+
+class _RowIds(dict[str, int]):
+    """n-gram -> row id, computed on first lookup."""
+
+    def __init__(self, compute: Callable[[str], int]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, gram: str) -> int:
+        row = self[gram] = self.compute(gram)
+        return row
+
+
 class _WordRows(dict[str, list[int]]):
     """word -> its n-gram row ids, computed on first lookup (bounded)."""
 
@@ -149,8 +175,9 @@ class FastDetector:
         self._detector_cls, self._ngram = Detector, NGram
         self._url, self._mail = Detector.URL_RE, Detector.MAIL_RE
         self._norm: dict[int, str] = {}
-        self._row_of: dict[str, int] = {}  # n-gram -> row id, -1 when langdetect does not know it
-        self._n_rows = 0
+        # n-gram -> row id of its probabilities; 0 (a row never drawn) when langdetect does not know it
+        self._row_of = _RowIds(self._new_row)
+        self._n_rows = 1
         self._rows = np.zeros((1024, len(self.langs)))
         # per-word n-gram rows, for words followed by a space and for a text's last word
         self._spaced = _WordRows(self._word_rows, True)
@@ -174,52 +201,36 @@ class FastDetector:
             self._norm[code] = self._ngram.normalize(chr(code))
         return text.translate(self._norm)
 
-    def _row(self, gram: str) -> int:
-        """The row id of an n-gram langdetect knows, -1 for one it does not (remembered)."""
-        row = self._row_of.get(gram)
-        if row is None:
-            if gram not in self._probs:
-                row = self._row_of[gram] = -1
-                return row
-            row = self._n_rows
-            if row == len(self._rows):
-                self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
-            self._rows[row] = self._probs[gram]
-            self._row_of[gram] = row
-            self._n_rows += 1
+    def _new_row(self, gram: str) -> int:
+        """A row id for an n-gram seen for the first time (0 when langdetect does not know it)."""
+        probs = self._probs.get(gram)
+        if probs is None:
+            return 0
+        row = self._n_rows
+        if row == len(self._rows):
+            self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
+        self._rows[row] = probs
+        self._n_rows += 1
         return row
 
     def _word_rows(self, word: str, spaced: bool) -> list[int]:
         """The n-grams langdetect takes from ``word`` (and the space after it), as row ids."""
         if not word:
             return []
-        if len(word) == 1 or word[1:].islower():
-            grams = self._plain_grams(word, spaced)
+        if len(word) == 1 or word[1:].islower() or not any(map(str.isupper, word)):
+            # no two upper-case letters in a row: every n-gram is taken, cut by fixed slices
+            text = " " + word + " " if spaced else " " + word
+            grams: Iterator[str] = map(text.__getitem__, _plain_slices(len(word), spaced))
         elif word.isascii() and word.isupper():  # A-Z only: inside the word every n-gram is skipped
-            grams = [word[0], " " + word[0]] + ([word[-1] + " ", word[-2:] + " "] if spaced else [])
+            grams = iter([word[0], " " + word[0]] + ([word[-1] + " ", word[-2:] + " "] if spaced else []))
         else:
-            grams = self._grams(word, spaced)
-        known = [self._row_of.get(g) for g in grams]
-        ids = [self._row(g) for g in grams] if None in known else [r for r in known if r is not None]
-        return [r for r in ids if r >= 0]
+            grams = iter(self._grams(word, spaced))
+        return list(filter(None, map(self._row_of.__getitem__, grams)))
 
     def clear_caches(self) -> None:
         """Forget the per-word n-grams (they are recomputed on demand; results do not change)."""
         self._spaced.clear()
         self._last.clear()
-
-    @staticmethod
-    def _plain_grams(word: str, spaced: bool) -> list[str]:
-        """:meth:`_grams` of a word with no two upper-case letters in a row (no capital-word skip):
-        after each character its 1-, 2- and 3-grams (no 3-gram after the first, no 1-gram for
-        the space)."""
-        text = " " + word + (" " if spaced else "")
-        grams = [text[1], text[:2]]
-        for p in range(2, len(text)):
-            grams += (text[p], text[p - 1:p + 1], text[p - 2:p + 1])
-        if spaced:
-            del grams[-3]  # the 1-gram " "
-        return grams
 
     @staticmethod
     def _grams(word: str, spaced: bool) -> list[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import runpy
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -29,10 +30,14 @@ def _english_model() -> dict[str, Any]:
 
 
 _CONTEXT_CACHE_LIMIT = 100_000
+# NLTK's boundary realignment pattern: it matches only after one of these characters
+_REALIGNMENT = r'''["\')\]}\u2018\u2019\u201c\u201d\xab\xbb]+?(?:\s+|(?=--)|$)'''
+_CLOSERS = "\"')]}\u2018\u2019\u201c\u201d\xab\xbb"
 
 
 @cache
 def _tokenizer() -> Any:
+    import regex
     from nltk.tokenize import punkt
     from nltk.tokenize.punkt import (
         PunktLanguageVars,
@@ -63,6 +68,8 @@ def _tokenizer() -> Any:
             return self._word_rx.findall(s)
 
     non_punct = raw(getattr(punkt, "_re_non_punct", None))
+    # the last ``string.whitespace`` character of ``text[pos:endpos]`` (a search from the end)
+    last_space = regex.compile(r"[ \t\n\r\x0b\x0c]", regex.REVERSE).search
 
     class Token(PunktToken):  # type: ignore[misc]
         """Punkt tokens whose type tests skip the timeout wrapper."""
@@ -78,11 +85,50 @@ def _tokenizer() -> Any:
                 return non_punct.search(self.type)
 
     class CachedPunkt(PunktSentenceTokenizer):  # type: ignore[misc]
-        """Punkt with its per-context break decision cached."""
+        """Punkt with its per-context break decision cached and its scan in one loop."""
 
         def __init__(self, params: Any) -> None:
             super().__init__(params, lang_vars=LangVars(), token_cls=Token)
             self._breaks: dict[str, bool] = {}
+            self._candidates = self._lang_vars.period_context_re().finditer
+            realignment = LangVars.re_boundary_realignment
+            self._realignment = realignment.match
+            # a pattern other than the known one is tried after every break
+            self._closers = _CLOSERS if realignment.pattern == _REALIGNMENT else None
+
+        def sentences(self, text: str) -> list[str]:
+            """``tokenize(text)``: the same candidates, decisions and realignment."""
+            return _realigned(text, self._spans(text), self._realignment, self._closers)
+
+        def _spans(self, text: str) -> list[tuple[int, int]]:
+            """NLTK's ``_match_potential_end_contexts`` and ``_slices_from_text`` in one loop:
+            the (start, end) of each sentence before realignment."""
+            spans: list[tuple[int, int]] = []
+            start = word_start = word_stop = 0
+            previous = None  # spans of the last candidate: match, after_tok, next_tok
+            for match in self._candidates(text):
+                regs, here = match.regs, match.start()
+                space = last_space(text, word_stop, here)
+                begin = space.start() + 1 if space is not None and space.start() > word_stop else word_start
+                if previous is not None and word_stop <= begin:
+                    start = self._cut(text, previous, word_start, start, spans)
+                previous, word_start, word_stop = regs, begin, here
+            if previous is not None:
+                start = self._cut(text, previous, word_start, start, spans)
+            spans.append((start, len(text.rstrip())))
+            return spans
+
+        def _cut(self, text: str, regs: Any, word_start: int, start: int, spans: list[tuple[int, int]]) -> int:
+            """Decide one candidate from its context (the word before it, the match and the
+            token after); on a break, record the sentence and return where the next one starts."""
+            context = text[word_start:regs[1][1]]
+            found = self._breaks.get(context)
+            if found is None:
+                found = self.text_contains_sentbreak(context)
+            if not found:
+                return start
+            spans.append((start, regs[0][1]))
+            return regs[2][0] if regs[2][0] >= 0 else regs[0][1]
 
         def text_contains_sentbreak(self, text: str) -> bool:
             found = self._breaks.get(text)
@@ -91,7 +137,7 @@ def _tokenizer() -> Any:
                 if len(self._breaks) >= _CONTEXT_CACHE_LIMIT:
                     self._breaks.clear()
                 self._breaks[text] = found
-            return found
+            return bool(found)
 
     model = _english_model()
     params = PunktParameters()
@@ -103,6 +149,30 @@ def _tokenizer() -> Any:
     return CachedPunkt(params)
 
 
+def _realigned(text: str, spans: list[tuple[int, int]], realignment: Callable[[str], Any],
+               closers: str | None) -> list[str]:
+    """NLTK's ``_realign_boundaries`` and the final slicing: closing quotes and brackets after a
+    break move to the sentence before it; empty sentences are dropped."""
+    found: list[str] = []
+    shift, last = 0, len(spans) - 1
+    for i, (start, stop) in enumerate(spans):
+        start += shift
+        if i < last:
+            next_start, next_stop = spans[i + 1]
+            # the realignment pattern needs a closing quote or bracket first
+            if next_start < next_stop and (closers is None or text[next_start] in closers):
+                m = realignment(text[next_start:next_stop])
+                if m:
+                    found.append(text[start:next_start + len(m.group(0).rstrip())])
+                    shift = m.end()
+                    continue
+            shift = 0
+        piece = text[start:stop]
+        if piece:
+            found.append(piece)
+    return found
+
+
 def split_sentences(text: str) -> list[str]:
     """Split ``text`` into sentences exactly like ``nltk.sent_tokenize(text)`` (English Punkt)."""
-    return list(_tokenizer().tokenize(text))
+    return _tokenizer().sentences(text)
