@@ -114,3 +114,23 @@ def test_leaderboard_never_puts_differently_graded_runs_of_a_pack_in_one_column(
     assert 'id="pack-starter[mode=strict]"' in index
     run_pages = [p.read_text(encoding="utf-8") for p in site.glob("*.html") if p.name != "index.html"]
     assert sum('id="pack-starter[mode=strict]"' in page for page in run_pages) == 1
+
+
+def test_generate_never_overwrites_a_run_or_a_hand_written_pack(tmp_path: Path) -> None:
+    runner = CliRunner()
+    run = tmp_path / "run"
+    assert runner.invoke(main, ["run", "--pack", "starter", "--limit", "2", "--model", "mock:echo",
+                                "--out", str(run)]).exit_code in (0, 2)
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+    hand = tmp_path / "hand"
+    hand.mkdir()
+    (hand / "samples.jsonl").write_text(json.dumps(GOOD) + "\n", encoding="utf-8")
+    for out, message in ((run, "holds a run"), (hand, "not written by evalkit generate")):
+        result = runner.invoke(main, ["generate", "--n", "3", "--seed", "1", "--out", str(out)])
+        assert result.exit_code == 2 and message in result.output, result.output
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before
+    assert (hand / "samples.jsonl").read_text(encoding="utf-8") == json.dumps(GOOD) + "\n"
+    fresh = tmp_path / "fresh"
+    for seed in ("1", "2"):  # an earlier generated pack is replaced
+        assert runner.invoke(main, ["generate", "--n", "3", "--seed", seed, "--out", str(fresh)]).exit_code == 0
+    assert json.loads((fresh / "pack.json").read_text(encoding="utf-8"))["generator"]["seed"] == 2

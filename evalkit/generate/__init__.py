@@ -12,6 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from evalkit.errors import EvalkitError
 from evalkit.generate.build import Drawn, draw_sample
 from evalkit.generate.options import GenerateOptions, make_options
 
@@ -72,12 +73,30 @@ def pack_header(opts: GenerateOptions, name: str, n: int, rewrite: dict[str, Any
     }
 
 
+def check_out(folder: Path) -> None:
+    """EvalkitError unless ``folder`` is new, empty of pack files, or holds an earlier
+    ``evalkit generate`` pack (which is replaced): a run directory or a pack written by hand is
+    never overwritten."""
+    if (folder / "run.json").exists():
+        raise EvalkitError(f"{folder} holds a run; choose another --out for the generated pack")
+    header, samples = folder / "pack.json", folder / "samples.jsonl"
+    if not header.exists() and not samples.exists():
+        return
+    try:
+        generator = json.loads(header.read_text(encoding="utf-8")).get("generator")
+    except (OSError, ValueError, AttributeError):
+        generator = None
+    if not generator:
+        raise EvalkitError(f"{folder} holds a pack not written by evalkit generate; choose another --out")
+
+
 def generate_pack(opts: GenerateOptions, out: Path | str, *, name: str = "generated",
                   rewrite: str | None = None, model_args: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write ``pack.json``, ``samples.jsonl`` and ``references.jsonl`` to ``out``; with
     ``rewrite`` (a ``BACKEND:MODEL`` spec) prompts are paraphrased by that model and a
     paraphrase is kept only when its constraints' keywords and numbers survive. Returns a
     summary (samples written, paraphrases kept and dropped)."""
+    check_out(Path(out))
     drawn = sample_records(opts)
     summary: dict[str, Any] = {"samples": len(drawn)}
     rewrite_info = None
