@@ -19,7 +19,10 @@ Aggregations (``None`` values and records outside ``where`` are left out):
   over tasks), groups in ``group_order`` (values per dimension; others after, in order of
   first appearance) so that float sums do not depend on the order of the records;
 - ``digits`` rounds the final value (as an upstream scorer that reports rounded figures);
-- ``custom``: ``function`` (``"module:name"``) called with the records and ``params``.
+- ``custom``: ``function`` (``"module:name"``) called with the records and ``params``. A custom
+  function that is a mean over samples of a per-sample value (e.g. ``pass_at_k``) says so with a
+  ``per_sample`` attribute (:func:`per_sample_mean`): its bootstrap then weighs each sample's
+  value by how often the resample draws it, for all resamples at once.
 """
 
 from __future__ import annotations
@@ -297,6 +300,43 @@ CORE_METRICS: tuple[Metric, ...] = (
 )
 
 
+def per_sample_mean(per_sample: Callable[..., float | None]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a custom aggregation as the mean, over sample ids, of ``per_sample(records of one
+    sample, **params)`` (None values left out), so resamples need not call it on drawn records."""
+    def mark(function: Callable[..., Any]) -> Callable[..., Any]:
+        function.per_sample = per_sample  # type: ignore[attr-defined]
+        return function
+    return mark
+
+
+def per_sample_replicates(per_sample: Callable[..., float | None], groups: Sequence[Sequence[Record]],
+                          weights: Any, params: Mapping[str, Any]) -> Any:
+    """A per-sample mean under each resample: row ``b`` of ``weights`` draws sample ``i``
+    ``weights[b, i]`` times, each draw counting as one sample (NaN where no drawn sample has a value)."""
+    import numpy as np
+
+    found = [per_sample(group, **params) for group in groups]
+    values = np.array([0.0 if v is None else v for v in found])
+    counted = np.array([v is not None for v in found], dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = (weights @ values) / (weights @ counted)
+    out[~np.isfinite(out)] = np.nan
+    return out
+
+
+def _pass_at_k_of_sample(records: Sequence[Record], k: int) -> float | None:
+    """Unbiased pass@k of one sample's records (None with fewer than ``k`` counted epochs)."""
+    n = c = 0
+    for r in records:
+        if r.values.get("all_pass") is not None:
+            n += 1
+            c += bool(r.values["all_pass"])
+    if n < k:
+        return None
+    return 1.0 if n - c < k else 1.0 - math.comb(n - c, k) / math.comb(n, k)
+
+
+@per_sample_mean(_pass_at_k_of_sample)
 def pass_at_k(records: Sequence[Record], k: int) -> float | None:
     """Unbiased pass@k over samples with at least ``k`` counted epochs (Chen et al. 2021), from
     the records' ``all_pass``; None when no sample has ``k`` epochs."""

@@ -2,8 +2,10 @@
 
 A resample draws sample ids with replacement (all epochs of a sample travel together) and
 recomputes the metric. ``mean`` and ``ratio`` aggregations (grouped or not) are recomputed for
-all resamples at once from per-sample sums; ``custom`` ones call their function per resample
-(fewer resamples, as that is slower).
+all resamples at once from per-sample sums, and so are ``custom`` ones that are a mean of a
+per-sample value (``evalkit.metrics.per_sample_mean``, e.g. pass@k: each draw of a sample counts
+as one sample); other ``custom`` ones call their function per resample (fewer resamples, as that
+is slower).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from evalkit.metrics import (
     BOOTSTRAP_SEED,
     Aggregate,
     Record,
+    per_sample_replicates,
     resolve,
     selected,
 )
@@ -77,8 +80,10 @@ def _custom(agg: Aggregate, records: Sequence[Record], samples: list[str], weigh
     for r in records:
         by_sample.setdefault(r.sample_id, []).append(r)
     function = resolve(agg.function)
-    out = np.full(weights.shape[0], np.nan)
     groups = [by_sample.get(s, []) for s in samples]
+    if hasattr(function, "per_sample"):  # a mean over samples: all resamples at once
+        return per_sample_replicates(function.per_sample, groups, weights, agg.params)
+    out = np.full(weights.shape[0], np.nan)
     for b, row in enumerate(weights):
         drawn = [r for i in np.repeat(np.arange(len(samples)), row) for r in groups[i]]
         value = function(drawn, **agg.params)
@@ -96,7 +101,8 @@ def replicates(agg: Aggregate, records: Sequence[Record], samples: list[str], we
 
 
 def _iterations(agg: Aggregate) -> int:
-    return CUSTOM_ITERATIONS if agg.op == "custom" else BOOTSTRAP_ITERATIONS
+    slow = agg.op == "custom" and not hasattr(resolve(agg.function), "per_sample")
+    return CUSTOM_ITERATIONS if slow else BOOTSTRAP_ITERATIONS
 
 
 def bootstrap_ci(agg: Aggregate, records: Sequence[Record], seed: int = BOOTSTRAP_SEED) -> tuple[float | None, float | None]:
