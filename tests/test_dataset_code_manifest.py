@@ -36,8 +36,13 @@ def _run(data_dir: Path, out: Path, *extra: str) -> dict[str, Any]:
 
 @pytest.mark.skipif(refusal() is not None, reason="needs a working bubblewrap")
 def test_the_isolation_layer_and_limits_are_recorded(data_dir: Path, tmp_path: Path) -> None:
+    import jsonschema
+
+    from evalkit.schemas import load
+
     recorded = _run(data_dir, tmp_path / "run")
     assert recorded["layer"] == "bubblewrap" and not recorded["reason"]
+    jsonschema.validate(json.loads((tmp_path / "run" / "run.json").read_text()), load("run.json"))
     assert recorded["limits"]["cpu_s"] == 5 and recorded["limits"]["memory_mb"] == 1024  # AgentIF's own limits
 
 
