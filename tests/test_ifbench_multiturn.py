@@ -60,7 +60,9 @@ def test_run_sends_the_fixed_turn_and_grades_only_the_last_answer(tmp_path: Path
                                            "--model", "openai:m", "--base-url", url, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert len(received) == 3 and all(len(b["messages"]) == 3 for b in received)
-    assert received[0]["messages"][1]["content"].startswith("The sun rose")
+    fixed_turns = sorted(s.messages[1]["content"] for s in PACK.load(FIXTURES, {"split": "multiturn"}))
+    assert sorted(b["messages"][1]["content"] for b in received) == fixed_turns  # requests run concurrently
+    assert any(turn.startswith("The sun rose") for turn in fixed_turns)
     checks = [json.loads(line) for line in (out / "checks.jsonl").read_text().splitlines()]
     assert sorted((c["sample_id"], c["constraint_index"]) for c in checks) == [
         ("mt-0", 0), ("mt-1", 0), ("mt-2", 0), ("mt-2", 1)]
