@@ -26,10 +26,15 @@ _EXPORTS = {
     "Constraint": "evalkit.types", "GenerationConfig": "evalkit.types", "EvalkitError": "evalkit.errors",
     "RunDir": "evalkit.store", "load_run": "evalkit.analysis",
 }
+_SUBMODULES = frozenset({"rewards", "redact", "analysis"})  # ``evalkit.rewards.reward(...)`` after ``import evalkit``
 __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
+    """The public name ``name`` (or the submodule ``evalkit.rewards``/``redact``/``analysis``),
+    imported on first use."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"evalkit.{name}")
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'evalkit' has no attribute {name!r}")

@@ -134,3 +134,15 @@ def test_generate_never_overwrites_a_run_or_a_hand_written_pack(tmp_path: Path) 
     for seed in ("1", "2"):  # an earlier generated pack is replaced
         assert runner.invoke(main, ["generate", "--n", "3", "--seed", seed, "--out", str(fresh)]).exit_code == 0
     assert json.loads((fresh / "pack.json").read_text(encoding="utf-8"))["generator"]["seed"] == 2
+
+
+def test_rewards_and_redact_are_reachable_from_import_evalkit() -> None:
+    """``import evalkit`` then ``evalkit.rewards.reward(...)``, as the design's Python API reads."""
+    import subprocess
+    import sys
+
+    code = ("import evalkit, sys; c=[{'checker': 'codi.length', 'params': {'lo': 1, 'hi': 3}}]; "
+            "print(evalkit.rewards.reward('hello world', c), evalkit.rewards.verl.compute_score('x', 'a b c d e', c), "
+            "evalkit.redact.MASK, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["1.0", "0.0", "***", "False"]

@@ -57,3 +57,13 @@ def trl(mode: str = "fraction", column: str = "constraints", loose: bool = False
     completion; completions may be strings or conversational message lists, and the dataset
     column ``column`` holds each sample's constraints (a list or its JSON string)."""
     return TRLReward(mode=mode, column=column, loose=loose, grading_mode=grading_mode)
+
+
+def __getattr__(name: str) -> Any:
+    """The adapter modules ``verl`` and ``open_instruct``, imported on first use (so
+    ``evalkit.rewards.verl.compute_score`` works after ``import evalkit``)."""
+    if name in ("verl", "open_instruct"):
+        import importlib
+
+        return importlib.import_module(f"evalkit.rewards.{name}")
+    raise AttributeError(f"module 'evalkit.rewards' has no attribute {name!r}")
