@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from evalkit.scoreview import (
     MetricView,
@@ -62,6 +63,12 @@ def _table_cells(t: TableView, row: dict[str, Any]) -> list[str]:
 
 # --------------------------------------------------------------------------------------- terminal
 
+def plain_console() -> Console:
+    """A console that prints text as it is: no markup, no ``:emoji:`` codes (names, labels and
+    table values come from datasets and users, e.g. ``openai:m`` or ``[/x]``)."""
+    return Console(markup=False, emoji=False)
+
+
 def metrics_table(view: PackView) -> Table:
     """A rich table of a pack's declared metrics: value, 95% CI, direction, description."""
     table = Table(title=f"{view.name} metrics", title_justify="left")
@@ -70,7 +77,7 @@ def metrics_table(view: PackView) -> Table:
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for m in view.metrics:
         value, ci = _metric_cells(m)
-        name = f"[bold]{m.name}[/bold] (headline)" if m.headline else m.name
+        name = Text.assemble((m.name, "bold"), " (headline)") if m.headline else Text(m.name)
         table.add_row(name, value, ci, m.direction, m.description)
     return table
 
@@ -103,13 +110,13 @@ def _judge_line(judge: dict[str, Any]) -> str:
 def render(scores: dict[str, Any], console: Console | None = None, only: tuple[str, ...] | None = None) -> None:
     """Print every pack's headline metrics, all declared metrics with CIs, counts and every
     declared table (``only``: restrict the tables to these names)."""
-    console = console or Console()
+    console = console or plain_console()
     for view in pack_views(scores):
-        console.print(f"[bold]{view.name}[/bold] (version {view.version})")
+        console.print(Text.assemble((view.name, "bold"), f" (version {view.version})"))
         for m in view.headlines:
             value, ci = _metric_cells(m)
-            console.print(f"  [bold]{m.name}[/bold] (headline, {ARROW.get(m.direction, m.direction)}): {value}"
-                          + (f" [95% CI {ci}]" if ci else ""))
+            console.print(Text.assemble("  ", (m.name, "bold"), f" (headline, {ARROW.get(m.direction, m.direction)}): "
+                                        f"{value}" + (f" [95% CI {ci}]" if ci else "")))
         counts = view.counts
         console.print(f"  units {view.units}; generations: {_fmt_counts(counts.get('generation_status') or {})}; "
                       f"checks: {_fmt_counts(counts.get('check_status') or {})}")
@@ -123,7 +130,7 @@ def render(scores: dict[str, Any], console: Console | None = None, only: tuple[s
 
 def render_usage(manifest: dict[str, Any], console: Console | None = None) -> None:
     """Print the run's label, status counts, token usage and cost (when known) from ``run.json``."""
-    console = console or Console()
+    console = console or plain_console()
     usage = manifest.get("usage") or {}
     cost = usage.get("cost_usd")
     console.print(f"{run_label(manifest, 'run')}: generations {_fmt_counts(manifest.get('status_counts') or {})}; "

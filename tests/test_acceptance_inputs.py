@@ -146,3 +146,19 @@ def test_rewards_and_redact_are_reachable_from_import_evalkit() -> None:
             "evalkit.redact.MASK, 'pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["1.0", "0.0", "***", "False"]
+
+
+def test_terminal_report_prints_names_and_values_as_they_are(tmp_path: Path) -> None:
+    """Table values from a dataset that look like rich markup or ``:emoji:`` codes, and a run
+    name holding ``:m:``, print as written (they used to crash or turn into Ⓜ)."""
+    pack = tmp_path / "p.jsonl"
+    odd = "[/x] :smile: [bold]B"
+    pack.write_text(json.dumps({**GOOD, "meta": {"topic": odd}}) + "\n", encoding="utf-8")
+    out = tmp_path / "run"
+    runner = CliRunner()
+    result = runner.invoke(main, ["run", "--pack", str(pack), "--model", "mock:echo", "--name", "team:m: a",
+                                  "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert odd in result.output and "Traceback" not in result.output
+    report = runner.invoke(main, ["report", str(out)])
+    assert report.exit_code == 0 and odd in report.output and "team:m: a" in report.output, report.output
