@@ -162,3 +162,13 @@ def test_terminal_report_prints_names_and_values_as_they_are(tmp_path: Path) -> 
     assert odd in result.output and "Traceback" not in result.output
     report = runner.invoke(main, ["report", str(out)])
     assert report.exit_code == 0 and odd in report.output and "team:m: a" in report.output, report.output
+
+
+def test_the_py_typed_marker_that_pyproject_ships_exists() -> None:
+    """pyproject's package data names ``evalkit/py.typed`` (typed package marker); the file must exist."""
+    import tomllib
+
+    repo = Path(__file__).resolve().parents[1]
+    package_data = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
+    for name in package_data.get("evalkit", []):
+        assert (repo / "evalkit" / name).is_file(), name
