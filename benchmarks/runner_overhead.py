@@ -120,6 +120,8 @@ def main() -> None:
                         help="evalkit's OpenAI-compatible client path, or 'floor': a minimal aiohttp client "
                              "(no journal, no grading) measured the same way, for comparison")
     args = parser.parse_args()
+    if args.client != "floor" and not (DATA / "muldimif" / "test.json").is_file():
+        sys.exit(f"error: {DATA / 'muldimif' / 'test.json'} not found; point EVALKIT_TEST_DATA at the shared data folder")
     scenarios = SCENARIOS
     if args.only:
         kv = dict(part.split("=") for part in args.only.split(","))
