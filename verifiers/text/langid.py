@@ -301,24 +301,32 @@ class FastDetector:
         Update ``i`` multiplies by ``weight + P(n-gram)``; after updates 0, 5, 10… the
         probabilities are normalised and the trial stops once one passes the threshold."""
         width = len(self.langs)
-        prob = np.full(width, 1.0 / width)
+        product, rows = np.empty(width), self._rows
+        start = np.full(width, 1.0 / width)
         first, k = 0, draws.index_at(pos)  # updates are taken in chunks of whole blocks: [first, last)
+        lead = 0  # the language last seen first; while it holds over 40%, no other can pass the threshold
         while True:
             last = min(first + 40 if first else 41, _ITERATION_LIMIT + 1)
             picks, after = draws.take(k, last - first)
-            table = np.empty((last - first + 1, width))  # row 0 and consumed rows hold ``prob``
-            np.add(weight, self._rows[[ids[v] for v in picks]], out=table[1:])
+            # row 0 holds the probabilities; each block's normalised result goes to its last row,
+            # which the next block starts from
+            table = np.empty((last - first + 1, width))
+            table[0] = start
+            np.add(weight, rows[[ids[v] for v in picks]], out=table[1:])
             begin = 0
             for end in range(1 if first == 0 else 5, last - first + 1, 5):
-                table[begin] = prob
-                np.multiply.reduce(table[begin:end + 1], axis=0, out=prob)
-                values = prob.tolist()
+                np.multiply.reduce(table[begin:end + 1], axis=0, out=product)
+                values = product.tolist()
                 total = sum(values)  # the builtin, as langdetect (its rounding differs from numpy's)
-                np.divide(prob, total, out=prob)
-                if max(values) / total > _CONV_THRESHOLD or first + end - 1 >= _ITERATION_LIMIT:
-                    return prob, after[end - 1]
+                np.divide(product, total, out=table[end])
+                share = values[lead] / total
+                if share <= 0.4:  # only then can another language be the one above the threshold
+                    best = max(values)
+                    lead, share = values.index(best), best / total
+                if share > _CONV_THRESHOLD or first + end - 1 >= _ITERATION_LIMIT:
+                    return table[end], after[end - 1]
                 begin = end
-            first, k = last, k + last - first
+            first, k, start = last, k + last - first, table[begin]
 
     def detect(self, text: str) -> str | None:
         """The language langdetect (seed 0) finds; None where it finds no n-gram at all."""
