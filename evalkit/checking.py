@@ -42,6 +42,9 @@ class CheckContext:
     # analyses of the response computed once and shared by every constraint of the sample
     # (checkers key their entries by family, e.g. ``"ifeval.analyses"``); None: nothing shared
     memo: dict[str, Any] | None = field(default=None, compare=False)
+    # True when only ``passed`` is read (rewards): checkers may skip the extra verdicts they
+    # record in ``details`` (e.g. IFEval's loose verdict under the strict mode)
+    verdict_only: bool = False
 
     @property
     def strict(self) -> bool:

@@ -162,7 +162,8 @@ class Rewarder:
                 continue
             ctx = contexts.get(item.mode)
             if ctx is None:
-                ctx = contexts[item.mode] = CheckContext(mode=item.mode, memo=memo, reference=reference)
+                ctx = contexts[item.mode] = CheckContext(mode=item.mode, memo=memo, reference=reference,
+                                                              verdict_only=True)
             result = _run(item.checker, answer, ctx)
             if result.status != "ok" or result.passed is None:
                 errors += 1

@@ -78,6 +78,8 @@ class IfevalChecker(Checker):
         else:
             strict, reason = False, "empty response"
         loose, via = strict, 0 if strict else -1
+        if ctx.verdict_only and ctx.mode != "loose":
+            return CheckResult(strict, reason, details={"strict": strict})
         if not strict:  # the variants are only built when the strict verdict fails
             for index, variant in enumerate(variant_texts(response, shared)):
                 if index and variant.strip() and self.follows(variant)[0]:

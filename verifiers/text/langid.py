@@ -21,9 +21,10 @@ Where the running Python's ``random`` would derive values differently (checked o
 from __future__ import annotations
 
 import math
+import operator
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from functools import cache
 from itertools import chain
 from typing import Any
@@ -123,6 +124,13 @@ class _Draws:
 
 
 @cache
+def _plain_getter(length: int, spaced: bool) -> Callable[[str], tuple[str, ...]]:
+    """``text -> tuple(text[s] for s in _plain_slices(length, spaced))`` in one call (there are
+    always at least two slices, so the result is a tuple)."""
+    return operator.itemgetter(*_plain_slices(length, spaced))
+
+
+@cache
 def _plain_slices(length: int, spaced: bool) -> tuple[slice, ...]:
     """Where langdetect's n-grams lie in ``" " + word`` (plus ``" "`` when ``spaced``) for a word
     of ``length`` letters with no two upper-case letters in a row: after each character its 1-,
@@ -174,7 +182,8 @@ class FastDetector:
         self.langs: list[str] = list(factory.langlist)
         self._detector_cls, self._ngram = Detector, NGram
         self._url, self._mail = Detector.URL_RE, Detector.MAIL_RE
-        self._norm: dict[int, str] = {}
+        self._norm: dict[int, str] = {}  # character -> what langdetect reads, for every character seen
+        self._seen: set[str] = set()
         # n-gram -> row id of its probabilities; 0 (a row never drawn) when langdetect does not know it
         self._row_of = _RowIds(self._new_row)
         self._n_rows = 1
@@ -193,12 +202,13 @@ class FastDetector:
             text = self._mail.sub(" ", text)
         if not text.isascii():
             text = self._ngram.normalize_vi(text)
-        text = _SPACES.sub(" ", text[:_MAX_TEXT])
+        text = text[:_MAX_TEXT]  # runs of spaces are left: they add no n-gram
         if not text.isascii() and len(_LATIN.findall(text)) * 2 < len(_NON_LATIN.findall(text)):
             text = _LATIN.sub("", text)
-        missing = {ord(ch) for ch in set(text)} - self._norm.keys()
-        for code in missing:
-            self._norm[code] = self._ngram.normalize(chr(code))
+        if not self._seen.issuperset(text):
+            for ch in set(text) - self._seen:
+                self._norm[ord(ch)] = self._ngram.normalize(ch)
+                self._seen.add(ch)
         return text.translate(self._norm)
 
     def _new_row(self, gram: str) -> int:
@@ -219,12 +229,11 @@ class FastDetector:
             return []
         if len(word) == 1 or word[1:].islower() or not any(map(str.isupper, word)):
             # no two upper-case letters in a row: every n-gram is taken, cut by fixed slices
-            text = " " + word + " " if spaced else " " + word
-            grams: Iterator[str] = map(text.__getitem__, _plain_slices(len(word), spaced))
+            grams: Iterable[str] = _plain_getter(len(word), spaced)(" " + word + " " if spaced else " " + word)
         elif word.isascii() and word.isupper():  # A-Z only: inside the word every n-gram is skipped
-            grams = iter([word[0], " " + word[0]] + ([word[-1] + " ", word[-2:] + " "] if spaced else []))
+            grams = [word[0], " " + word[0]] + ([word[-1] + " ", word[-2:] + " "] if spaced else [])
         else:
-            grams = iter(self._grams(word, spaced))
+            grams = self._grams(word, spaced)
         return list(filter(None, map(self._row_of.__getitem__, grams)))
 
     def clear_caches(self) -> None:
