@@ -87,8 +87,8 @@ def _run_options(fn: F) -> F:
         click.option("--limit", default=None, type=click.IntRange(1), help="Only the first N samples of each pack."),
         click.option("--epochs", default=1, show_default=True, type=click.IntRange(1), help="Samples per prompt (mean and pass@k)."),
         click.option("--max-tokens", default=None, type=click.IntRange(1), help="Default: the pack's (starter 200, MulDimIF 8192)."),
-        click.option("--temperature", default=0.0, show_default=True, type=float),
-        click.option("--top-p", default=None, type=float),
+        click.option("--temperature", default=0.0, show_default=True, type=click.FloatRange(min=0.0)),
+        click.option("--top-p", default=None, type=click.FloatRange(min=0.0, max=1.0)),
         click.option("--seed", default=0, show_default=True, type=int),
         click.option("--system-message", default=None),
         click.option("--max-retries", default=5, show_default=True, type=click.IntRange(0), help="Retries per request (429, 5xx, timeouts)."),
@@ -135,6 +135,13 @@ def _print_dry_run(plan: dict[str, Any]) -> None:
                + "; nothing sent", err=True)
 
 
+def _pack_name(spec: str) -> str:
+    """A ``--pack`` value as packs are keyed: a data-only pack's folder without trailing slashes
+    (``my_pack/`` and ``my_pack`` are one pack)."""
+    spec = spec.strip()
+    return spec.rstrip("/") or spec
+
+
 @main.command()
 @_run_options
 @_friendly
@@ -146,7 +153,7 @@ def run(packs: str | None, model: str | None, base_urls: tuple[str, ...], out: P
     from evalkit.reporting import render
     from evalkit.types import GenerationConfig
 
-    pack_list = [p.strip() for p in packs.split(",") if p.strip()] if packs else None
+    pack_list = [_pack_name(p) for p in packs.split(",") if p.strip()] if packs else None
     config = GenerationConfig(max_tokens=kw["max_tokens"], temperature=kw["temperature"], top_p=kw["top_p"],
                               seed=kw["seed"], system_message=kw["system_message"])
     task_args = {k: str(v) for k, v in _kv(kw["task_args"], "-T").items()}
@@ -197,7 +204,7 @@ def score(run_dir: Path | None, pack: str | None, responses: Path | None, task_a
             raise EvalkitError("--responses needs --pack P and --out DIR")
         if not responses.is_file():
             raise EvalkitError(f"responses file not found: {responses}")
-        scores = api.score_responses(pack, responses, out=out, data_dir=data_dir,
+        scores = api.score_responses(_pack_name(pack), responses, out=out, data_dir=data_dir,
                                      task_args={k: str(v) for k, v in _kv(task_args, "-T").items()},
                                      judge=judge, judge_args=_kv(judge_args, "-J"), name=name)
     elif run_dir is not None:

@@ -172,3 +172,26 @@ def test_the_py_typed_marker_that_pyproject_ships_exists() -> None:
     package_data = tomllib.loads((repo / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-data"]
     for name in package_data.get("evalkit", []):
         assert (repo / "evalkit" / name).is_file(), name
+
+
+def test_a_data_pack_folder_with_or_without_a_trailing_slash_is_one_pack(tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "my_pack"
+    folder.mkdir()
+    (folder / "pack.json").write_text(json.dumps({"name": "my_pack", "version": "1", "tables": []}))
+    sample = {"id": "a", "prompt": "Say hi.", "constraints": [
+        {"checker": "muldimif.content.keywords", "params": {"constraint": "The answer must include the keyword 'hi'"}}]}
+    (folder / "samples.jsonl").write_text(json.dumps(sample) + "\n")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    first = runner.invoke(main, ["run", "--pack", "my_pack/", "--model", "mock:echo", "--out", "a"])
+    second = runner.invoke(main, ["run", "--pack", "my_pack", "--model", "mock:upper", "--out", "b"])
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    compared = runner.invoke(main, ["compare", "a", "b"])
+    assert "no pack in common" not in compared.output and compared.exit_code in (0, 1), compared.output
+
+
+def test_a_negative_temperature_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["run", "--model", "mock:echo", "--temperature", "-1", "--out", str(tmp_path / "r")])
+    assert result.exit_code == 2 and "temperature" in result.output
+    assert not (tmp_path / "r").exists()
