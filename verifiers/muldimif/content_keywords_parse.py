@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from evalkit.verifiers.muldimif._lazy import compile_later
+
 # --- number words -----------------------------------------------------------------------------
 
 # Words upstream understands in "at least N words" and "at least N times"; all below ten, so a
@@ -31,7 +33,7 @@ NUMBER_WORDS: dict[str, int] = {
     "ten": 10,
 }
 
-_NUMBER_PARTS = re.compile(r"[\s-]+")
+_NUMBER_PARTS = compile_later(r"[\s-]+")
 
 
 def word_limit_number(token: str) -> int | None:
@@ -81,23 +83,23 @@ class KeywordRule:
         )
 
 
-_WRAPPED_IN_QUOTES = re.compile(r'^"+(.*[^"])"+$')
-_PERIOD_END = re.compile(r"must\s+end\s+with\s+(a\s+)?period", re.I)
-_CAPITALIZED = re.compile(r"must\s+use\s+capitalized\s+letters\s+for\s+each\s+word", re.I)
-_MIN_WORDS = re.compile(r"(?:at\s+least|minimum\s+of)\s+(\S+)\s+word", re.I)
-_MAX_WORDS = re.compile(
+_WRAPPED_IN_QUOTES = compile_later(r'^"+(.*[^"])"+$')
+_PERIOD_END = compile_later(r"must\s+end\s+with\s+(a\s+)?period", re.I)
+_CAPITALIZED = compile_later(r"must\s+use\s+capitalized\s+letters\s+for\s+each\s+word", re.I)
+_MIN_WORDS = compile_later(r"(?:at\s+least|minimum\s+of)\s+(\S+)\s+word", re.I)
+_MAX_WORDS = compile_later(
     r"(?:not\s+exceed|at\s+most|no\s+more\s+than|maximum\s+of)\s+(\S+)\s+word", re.I
 )
-_SINGLE_WORD = re.compile(r"is\s+a\s+single\s+word", re.I)
-_EXCLUSION = re.compile(r"avoid\s+using\s+(the\s+)?term|must\s+be\s+avoided", re.I)
-_FIRST_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
-_OR_WORD = re.compile(r"\bOR\b", re.I)
+_SINGLE_WORD = compile_later(r"is\s+a\s+single\s+word", re.I)
+_EXCLUSION = compile_later(r"avoid\s+using\s+(the\s+)?term|must\s+be\s+avoided", re.I)
+_FIRST_QUOTED = compile_later(r"[\"']([^\"']+)[\"']")
+_OR_WORD = compile_later(r"\bOR\b", re.I)
 _COUNT_WORDS = "one|two|three|four|five|six|seven|eight|nine|ten|once|twice"
-_MIN_COUNT = re.compile(rf"at least (\d+|{_COUNT_WORDS})(?:\s+times?)?\b(?!\s+words\s+long)", re.I)
-_MULTIPLE_TIMES = re.compile(r"must appear multiple times", re.I)
+_MIN_COUNT = compile_later(rf"at least (\d+|{_COUNT_WORDS})(?:\s+times?)?\b(?!\s+words\s+long)", re.I)
+_MULTIPLE_TIMES = compile_later(r"must appear multiple times", re.I)
 # Keywords: ""doubled"" quotes take priority over any single-quoted/“curly”/「corner」 spans.
-_DOUBLED_QUOTES = re.compile(r'["”]{2}([^"“]+)["“]{2}')
-_ANY_QUOTES = re.compile(r"[\"'「“]([^\"']+)[\"'」”]")
+_DOUBLED_QUOTES = compile_later(r'["”]{2}([^"“]+)["“]{2}')
+_ANY_QUOTES = compile_later(r"[\"'「“]([^\"']+)[\"'」”]")
 
 
 def _unwrap(constraint: str) -> str:
@@ -166,12 +168,12 @@ def parse_rule(constraint: str) -> KeywordRule:
 
 # --- special whole-constraint forms -----------------------------------------------------------
 
-_INCLUDE_KW = re.compile(r"includes?\s+the\s+keyword\s+[\"']([^\"']+)[\"']", re.I)
-_AVOID_KW = re.compile(r"avoids?\s+the\s+keyword\s+[\"']([^\"']+)[\"']", re.I)
-_CONDITIONAL = re.compile(
+_INCLUDE_KW = compile_later(r"includes?\s+the\s+keyword\s+[\"']([^\"']+)[\"']", re.I)
+_AVOID_KW = compile_later(r"avoids?\s+the\s+keyword\s+[\"']([^\"']+)[\"']", re.I)
+_CONDITIONAL = compile_later(
     r"If discussing\s+([^,]+),\s*the summary must include the keyword\s+[\"']([^\"']+)[\"']", re.I
 )
-_SLASHED_TOPIC = re.compile(r"^(.*\s)(\S+)/(\S+)(\s.*)$")
+_SLASHED_TOPIC = compile_later(r"^(.*\s)(\S+)/(\S+)(\s.*)$")
 
 
 @lru_cache(maxsize=4096)
@@ -202,8 +204,8 @@ def conditional_keywords(constraint: str) -> tuple[tuple[tuple[str, ...], str], 
 
 # --- "each X must …" ------------------------------------------------------------------------
 
-_EACH_WORD = re.compile(r"\b(each|every)\b", re.I)
-_EACH_CLAUSE = re.compile(r"\b(each|every)\s+(.+?)\s+(must|should|needs to|has to)\s+(.*)", re.I)
+_EACH_WORD = compile_later(r"\b(each|every)\b", re.I)
+_EACH_CLAUSE = compile_later(r"\b(each|every)\s+(.+?)\s+(must|should|needs to|has to)\s+(.*)", re.I)
 
 
 def is_each_constraint(constraint: str) -> bool:
@@ -222,10 +224,10 @@ def parse_each(constraint: str) -> tuple[str, KeywordRule] | None:
 
 # --- response segmentation for "each" mode -----------------------------------------------------
 
-_NUMBERED_ITEM = re.compile(r"\s*\d+\.\s+")
-_BULLET_ITEM = re.compile(r"\s*[-*] ")
-_HEADING_MARKS = re.compile(r"^#+\s*")
-_NON_WORD = re.compile(r"\W")
+_NUMBERED_ITEM = compile_later(r"\s*\d+\.\s+")
+_BULLET_ITEM = compile_later(r"\s*[-*] ")
+_HEADING_MARKS = compile_later(r"^#+\s*")
+_NON_WORD = compile_later(r"\W")
 
 
 def _looks_like_table(text: str) -> bool:

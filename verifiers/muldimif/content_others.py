@@ -13,20 +13,21 @@ from functools import lru_cache
 
 from evalkit.checking import register
 from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict, unparsed
+from evalkit.verifiers.muldimif._lazy import compile_later
 
 Rule = Callable[[str], Verdict]
 
-_START_IDENTIFIER = re.compile(r"Start identifier( must be|:)(?:.*)?\s'([^']+)'")
-_START_PHRASE = re.compile(
+_START_IDENTIFIER = compile_later(r"Start identifier( must be|:)(?:.*)?\s'([^']+)'")
+_START_PHRASE = compile_later(
     r"(?:Start|start|begin|it is essential to start) (?:with|by) the (?:identifier|phrase) '?([^']+)'?",
     re.I,
 )
-_SHOWROOM = re.compile(r"The name of the showroom must start with the letter '([A-Za-z])'\.")
-_MENTION = re.compile(r"[Mm]ust mention (.+) and the (.+)")
-_SENTENCE_GAP = re.compile(r"(?<=[.!?])\s+(?=\S)")
-_QUOTE_MARK = re.compile("[\"“”‘’']")
-_BRACKET_NUMBER = re.compile(r"\[\d+\]")
-_IN_TEXT_CITATION = re.compile(r"\[\d+\]|\([A-Za-z]+, \d{4}\)")
+_SHOWROOM = compile_later(r"The name of the showroom must start with the letter '([A-Za-z])'\.")
+_MENTION = compile_later(r"[Mm]ust mention (.+) and the (.+)")
+_SENTENCE_GAP = compile_later(r"(?<=[.!?])\s+(?=\S)")
+_QUOTE_MARK = compile_later("[\"“”‘’']")
+_BRACKET_NUMBER = compile_later(r"\[\d+\]")
+_IN_TEXT_CITATION = compile_later(r"\[\d+\]|\([A-Za-z]+, \d{4}\)")
 _SOURCES = "Sources:"
 
 _ONE_PARAGRAPH = "Keep it a paragraph long"

@@ -25,6 +25,7 @@ from functools import lru_cache
 
 from evalkit.checking import register
 from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict
+from evalkit.verifiers.muldimif._lazy import compile_later
 from evalkit.verifiers.text.sentences import split_sentences
 
 _MARKS: dict[str, str] = {
@@ -35,15 +36,15 @@ _MARKS: dict[str, str] = {
 }
 _ANY_MARK = frozenset(string.punctuation)
 
-_NEGATION_RE = re.compile(r"\b(?:must not|avoid|exclude|not end with|do not use)\b")
-_FOLLOWED_RE = re.compile(
+_NEGATION_RE = compile_later(r"\b(?:must not|avoid|exclude|not end with|do not use)\b")
+_FOLLOWED_RE = compile_later(
     r"(period|question mark|exclamation mark|semicolon)\s+followed by a `([^`]+)`"
 )
-_MARK_NAME_RE = re.compile(
+_MARK_NAME_RE = compile_later(
     r"\b(periods?|question marks?|exclamation marks?|semicolons?|punctuation marks?)\b"
 )
-_BULLET_RE = re.compile(r"^[-*•]\s.*$", re.MULTILINE)  # note: \s may be the line break itself
-_CELL_SPLIT_RE = re.compile(r"\s*\|\s*")
+_BULLET_RE = compile_later(r"^[-*•]\s.*$", re.MULTILINE)  # note: \s may be the line break itself
+_CELL_SPLIT_RE = compile_later(r"\s*\|\s*")
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ from typing import Any
 
 from evalkit.checking import register
 from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict, unparsed
+from evalkit.verifiers.muldimif._lazy import compile_later
 
 # Counts are digits or the words "two"/"three" (no word boundaries: "twothirds" reads as 2).
 _SMALL_WORDS = {"two": 2, "three": 3}
-_PUNCT = re.compile(r"[^\w\s]")
+_PUNCT = compile_later(r"[^\w\s]")
 
 
 def _patterns(*templates: str) -> tuple[re.Pattern[str], ...]:

@@ -24,6 +24,7 @@ from functools import lru_cache
 
 from evalkit.checking import register
 from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict, unparsed
+from evalkit.verifiers.muldimif._lazy import compile_later
 from evalkit.verifiers.muldimif.format_markdown_parse import (
     Heading,
     HeadingRule,
@@ -32,7 +33,7 @@ from evalkit.verifiers.muldimif.format_markdown_parse import (
 )
 
 _NUM = r"(\b(?:one|two|three|four|five|six|seven|eight|nine|ten|\d+)\b)"
-_QUOTE_COUNT = re.compile(_NUM + r" block quotes", re.IGNORECASE)
+_QUOTE_COUNT = compile_later(_NUM + r" block quotes", re.IGNORECASE)
 # Upstream phrases after which one quoted line is enough.
 _ANY_QUOTE_PHRASES = (
     "use block quotes",
@@ -43,9 +44,9 @@ _ANY_QUOTE_PHRASES = (
     "present the headline as a block quote",
 )
 # ``.`` in upstream's pattern stops at "\n" only; both markers must sit on one line.
-_BOLD = re.compile(r"\*\*[^\n]*?\*\*|__[^\n]*?__")
+_BOLD = compile_later(r"\*\*[^\n]*?\*\*|__[^\n]*?__")
 # A bullet: on one "\n"-line, optional whitespace, one of - * +, then a whitespace character.
-_BULLET = re.compile(r"^[^\S\n]*+[-*+][^\S\n]", re.MULTILINE)
+_BULLET = compile_later(r"^[^\S\n]*+[-*+][^\S\n]", re.MULTILINE)
 
 
 @dataclass(frozen=True)

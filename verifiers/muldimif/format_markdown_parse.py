@@ -23,6 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from evalkit.verifiers.muldimif._lazy import compile_later
+
 _WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
     "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -186,7 +188,7 @@ class ExactlyNAt(HeadingRule):
         return f"exactly {self.count} level-{self.level} heading(s)"
 
 
-_SPLIT = re.compile(r"(?<=\w),(?=\w)")
+_SPLIT = compile_later(r"(?<=\w),(?=\w)")
 _QUESTIONS = "Questions must be organized under a level 2 heading."
 _HASH_LEVELS = (
     "format the response using Markdown, employing '##' for main points and '###' for "
@@ -221,19 +223,19 @@ def _special(constraint: str) -> HeadingRule | None:
 
 
 _PAIR = (
-    re.compile(rf"use heading levels {_N} and {_N}", _I),
-    re.compile(rf"use heading levels.*?level\s*{_N}.*?level\s*{_N}", _I),
+    compile_later(rf"use heading levels {_N} and {_N}", _I),
+    compile_later(rf"use heading levels.*?level\s*{_N}.*?level\s*{_N}", _I),
 )
 _LISTS = (
-    re.compile(rf"a heading level {_N}", _I),
-    re.compile(r"H(\d+)", _I),
-    re.compile(rf"Level {_N} for", _I),
+    compile_later(rf"a heading level {_N}", _I),
+    compile_later(r"H(\d+)", _I),
+    compile_later(rf"Level {_N} for", _I),
 )
 _TITLED = (
-    re.compile(rf"level {_N} heading titled [\"'](.*?)[\"']", _I),
-    re.compile(rf"{_COUNTED} level {_N} heading with the text [\"'](.*?)[\"']", _I),
+    compile_later(rf"level {_N} heading titled [\"'](.*?)[\"']", _I),
+    compile_later(rf"{_COUNTED} level {_N} heading with the text [\"'](.*?)[\"']", _I),
 )
-_VERB = re.compile(
+_VERB = compile_later(
     r"include|includes|included|including|use|using|used|uses|formatted|presented|organized"
     r"|structured|feature|should be|incorporate",
     _I,
@@ -256,18 +258,18 @@ def _count_rule(m: re.Match[str]) -> HeadingRule:
 # (needs a verb in the clause, patterns tried in order, rule built from the first match)
 _Probe = tuple[bool, tuple[re.Pattern[str], ...], Callable[[re.Match[str]], HeadingRule]]
 _LOWER_PROBES: tuple[_Probe, ...] = (
-    (True, (re.compile(rf"(?:a|at least \d+) heading level {_N}", _I),
-            re.compile(rf"{_COUNTED} level {_N} heading", _I),
-            re.compile(r"must use a heading level of H(\d+)", _I)),
+    (True, (compile_later(rf"(?:a|at least \d+) heading level {_N}", _I),
+            compile_later(rf"{_COUNTED} level {_N} heading", _I),
+            compile_later(r"must use a heading level of H(\d+)", _I)),
      lambda m: HasHeadingAt(_num(m))),
-    (True, (re.compile(rf"{_OPS} {_N} heading levels?", _I),
-            re.compile(rf"{_OPS} {_N} levels?", _I)),
+    (True, (compile_later(rf"{_OPS} {_N} heading levels?", _I),
+            compile_later(rf"{_OPS} {_N} levels?", _I)),
      _count_rule),
-    (False, (re.compile(rf"(?:heading levels)? must (?:not exceed|be limited to)\s+(?:level\s+)?{_N}", _I),),
+    (False, (compile_later(rf"(?:heading levels)? must (?:not exceed|be limited to)\s+(?:level\s+)?{_N}", _I),),
      lambda m: MaxLevel(_num(m))),
-    (False, (re.compile(rf"must begin with a level {_N} heading", _I),),
+    (False, (compile_later(rf"must begin with a level {_N} heading", _I),),
      lambda m: FirstLevel(_num(m))),
-    (False, (re.compile(rf"use heading level {_N}", _I),),
+    (False, (compile_later(rf"use heading level {_N}", _I),),
      lambda m: HasHeadingAt(_num(m))),
 )  # fmt: skip
 
@@ -285,7 +287,7 @@ def _clause_rule(low_constraint: str, clause: str) -> HeadingRule | None:
     pair = _first_match(_PAIR, clause)
     if pair:
         return LevelsPresent(frozenset({_num(pair, 1), _num(pair, 2)}))
-    levels = next((hits for p in _LISTS if (hits := p.findall(clause))), [])
+    levels: list[str] = next((hits for p in _LISTS if (hits := p.findall(clause))), [])
     if levels and ("must include" in clause or "should" in clause):
         return LevelsPresent(frozenset(_num_token(t) for t in levels))
     if "titled" in clause:

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from evalkit.checking import register
 from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict, unparsed
+from evalkit.verifiers.muldimif._lazy import compile_later
 
 _WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
@@ -49,7 +50,7 @@ _RULES: tuple[tuple[str, str, int | None], ...] = (
     (r"No number points", "no_number_points", None),
     (r"Response must be written at medium length", "medium_length", None),
 )
-_COMPILED = tuple((re.compile(p, re.IGNORECASE), name, fixed) for p, name, fixed in _RULES)
+_COMPILED = tuple((compile_later(p, re.IGNORECASE), name, fixed) for p, name, fixed in _RULES)
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,12 @@ def parse_others(constraint: str) -> OthersRule | None:
 # A start/empty XML tag: name, then whitespace-separated name="value" pairs (either quote kind at
 # each end, no quote inside), optional whitespace, optional "/", ">". Possessive quantifiers keep
 # this linear; the language and matched spans equal upstream's backtracking pattern.
-_TAG = re.compile(
+_TAG = compile_later(
     r"<\s*+[a-zA-Z_:][\w:.-]*+(?:\s++[a-zA-Z_:][\w:.-]*+=['\"][^'\"]*+['\"])*+\s*+/?>"
 )
 # Upstream's per-tag attribute count: word characters, "=", quoted value. Matches can only begin
 # where a word run begins, hence the look-behind (keeps it linear).
-_ATTR = re.compile(r"(?<!\w)\w++=[\"'][^\"']*+[\"']")
+_ATTR = compile_later(r"(?<!\w)\w++=[\"'][^\"']*+[\"']")
 
 
 def _xml_scope(text: str) -> str | None:
@@ -124,11 +125,11 @@ def _regex_phrase(phrase: str) -> re.Pattern[str]:
     return re.compile(r"\b" + re.escape(phrase) + r"\b", re.IGNORECASE)
 
 
-_APA = re.compile(r"\(\s*+\w++,\s*+\d{4}\s*+\)")
-_DASH_ITEM = re.compile(r"^[^\S\n]*+[-*]", re.MULTILINE)
-_NUMBERED_ITEM = re.compile(r"^[^\S\n]*+\d++\.\s", re.MULTILINE)
-_NUMBER_POINT = re.compile(r"^[^\S\n]*+\d++\.", re.MULTILINE)
-_REFERENCE = re.compile(r"\[\d++\]|\([A-Za-z]++, \d{4}\)")
+_APA = compile_later(r"\(\s*+\w++,\s*+\d{4}\s*+\)")
+_DASH_ITEM = compile_later(r"^[^\S\n]*+[-*]", re.MULTILINE)
+_NUMBERED_ITEM = compile_later(r"^[^\S\n]*+\d++\.\s", re.MULTILINE)
+_NUMBER_POINT = compile_later(r"^[^\S\n]*+\d++\.", re.MULTILINE)
+_REFERENCE = compile_later(r"\[\d++\]|\([A-Za-z]++, \d{4}\)")
 
 
 def _is_separator(row: str) -> bool:

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from evalkit.verifiers.muldimif._lazy import compile_later
+
 NUMBER_WORDS: dict[str, int] = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
@@ -24,7 +26,7 @@ _NUM = r"(\d+|\b(?:" + "|".join(NUMBER_WORDS) + r")\b)"
 
 
 def _compile(template: str) -> re.Pattern[str]:
-    return re.compile(template.replace("<N>", _NUM))
+    return compile_later(template.replace("<N>", _NUM))
 
 
 # Row-count phrasings, tried in this order; the first one found anywhere decides (op, n).
@@ -92,35 +94,35 @@ _TITLE_LIMIT = _compile(r"title\s+must\s+not\s+exceed\s+<N>\s+words")
 # Column-name lists. Upstream splits them on a character class that holds "a", "n" and "d"
 # (meant as the word "and"), so "name" becomes ["", "", "m", "e"] -> "m", "e". Kept as is.
 _NAME_LIST_RULES: tuple[re.Pattern[str], ...] = (
-    re.compile(r"columns?\s+should\s+be\s+([\w\s,]+)"),
-    re.compile(r"columns:\s+([\w\s,']+)"),
-    re.compile(r'must include columns for\s+"([^"]+)"'),
+    compile_later(r"columns?\s+should\s+be\s+([\w\s,]+)"),
+    compile_later(r"columns:\s+([\w\s,']+)"),
+    compile_later(r'must include columns for\s+"([^"]+)"'),
     # group 1 is the verb ("for"/"named"), not the names: upstream splits the verb.
-    re.compile(r'table must include columns (for|named)\s+"([^"]+)"'),
+    compile_later(r'table must include columns (for|named)\s+"([^"]+)"'),
 )
-_NAME_SPLIT = re.compile(r"[,、，和and]")
+_NAME_SPLIT = compile_later(r"[,、，和and]")
 
 # "Each entry ... must include / should be presented in ..." -> required content phrases.
 _CONTENT_RULES: tuple[re.Pattern[str], ...] = (
-    re.compile(r"each (?:entry|row|item|game|series) must include (?:the\s+)?([\w\s,]+)"),
-    re.compile(
+    compile_later(r"each (?:entry|row|item|game|series) must include (?:the\s+)?([\w\s,]+)"),
+    compile_later(
         r"each (?:entry|row|item|game|series) should (?:be )?"
         r"(?:present|include|contain|show)(?:ed)? (?:in|with)?\s+([\w\s,]+)"
     ),
 )
-_CONTENT_SPLIT = re.compile(r"[,、，]")
-_AND_ITS_PHRASE = re.compile(
+_CONTENT_SPLIT = compile_later(r"[,、，]")
+_AND_ITS_PHRASE = compile_later(
     r"each\s+\w+\s+must\s+include\s+(?:the\s+)?([\w\s]+\s+and\s+its\s+[\w\s]+)"
 )
-_AND_ITS_SPLIT = re.compile(r"\s+and\s+its\s+")
+_AND_ITS_SPLIT = compile_later(r"\s+and\s+its\s+")
 
-_QUOTED = re.compile(r'"([^"]+)"')
-_QUOTED_RUN = re.compile(r'include columns for\s+(?:"[^"]+",?\s*)+')
+_QUOTED = compile_later(r'"([^"]+)"')
+_QUOTED_RUN = compile_later(r'include columns for\s+(?:"[^"]+",?\s*)+')
 
 # "If you include a table ..." makes the table optional. The last entry is two upstream
 # patterns glued together by a missing comma, so it needs both phrases back to back.
 _OPTIONAL_TABLE: tuple[re.Pattern[str], ...] = tuple(
-    re.compile(p)
+    compile_later(p)
     for p in (
         r"if you (include|use|utilize|incorporate|present) (a |any )?(tables?|tabular data)",
         r"if you (decide|choose|opt) to (use|include|incorporate|present|utilize) (a |any )?"

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 from evalkit.checking import register
 from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict, unparsed
+from evalkit.verifiers.muldimif._lazy import compile_later
 
 _I = re.IGNORECASE
 _TO_SIMPLIFIED = "zh-cn"
@@ -28,21 +29,21 @@ _TO_TRADITIONAL = "zh-tw"
 
 # (pattern, test name) — searched in order on the raw constraint text; the first hit decides.
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r'Must include the phrase "{1,2}(.+?)"{1,2}', _I), "phrase"),
-    (re.compile(r'Must write the name "Shen Lim" in Simplified Chinese', _I), "shen_lim"),
+    (compile_later(r'Must include the phrase "{1,2}(.+?)"{1,2}', _I), "phrase"),
+    (compile_later(r'Must write the name "Shen Lim" in Simplified Chinese', _I), "shen_lim"),
     (
-        re.compile(
+        compile_later(
             r"Must (?:use|convert into|be converted into) Traditional Chinese characters", _I
         ),
         "all_traditional",
     ),
-    (re.compile(r"include .*?Traditional Chinese characters", _I), "has_traditional"),
-    (re.compile(r"use .*?Traditional Chinese characters", _I), "has_traditional"),
-    (re.compile(r"使用繁體中文"), "has_traditional"),
-    (re.compile(r"include some content in Simplified Chinese", _I), "has_simplified"),
-    (re.compile(r"Use Simplified Chinese characters", _I), "has_simplified"),
+    (compile_later(r"include .*?Traditional Chinese characters", _I), "has_traditional"),
+    (compile_later(r"use .*?Traditional Chinese characters", _I), "has_traditional"),
+    (compile_later(r"使用繁體中文"), "has_traditional"),
+    (compile_later(r"include some content in Simplified Chinese", _I), "has_simplified"),
+    (compile_later(r"Use Simplified Chinese characters", _I), "has_simplified"),
     (
-        re.compile(
+        compile_later(
             r"(?:must be|must use|must write|must be presented|answer must be|essential|is|should be"
             r"|必须|请|需要) ?(?:in|provided in|written in|to use|conducted in|用|使用|提供|书写"
             r"|翻译为|将文本翻译为) ?(?:Simplified Chinese|简体中文)",
@@ -50,13 +51,13 @@ _RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         "has_simplified",
     ),
-    (re.compile(r"用中文简体描述"), "has_simplified"),
-    (re.compile(r"Names must be in Simplified Chinese", _I), "has_simplified"),
-    (re.compile(r"Must translate the text into Simplified Chinese", _I), "all_simplified"),
-    (re.compile(r"Simplified", _I), "has_simplified"),
+    (compile_later(r"用中文简体描述"), "has_simplified"),
+    (compile_later(r"Names must be in Simplified Chinese", _I), "has_simplified"),
+    (compile_later(r"Must translate the text into Simplified Chinese", _I), "all_simplified"),
+    (compile_later(r"Simplified", _I), "has_simplified"),
 )
 
-_ASCII_LETTER_RE = re.compile(r"[A-Za-z]")
+_ASCII_LETTER_RE = compile_later(r"[A-Za-z]")
 
 
 @lru_cache(maxsize=4096)

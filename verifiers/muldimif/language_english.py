@@ -23,12 +23,13 @@ from functools import lru_cache
 
 from evalkit.checking import register
 from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict, unparsed
+from evalkit.verifiers.muldimif._lazy import compile_later
 
 # --- constraint parsing -----------------------------------------------------------------------
 
-_ALL_UPPER_RE = re.compile(r"\ball[- ]?uppercase\b")
-_CAPITALIZED_RE = re.compile(r"\bcapitalized\b")
-_LOWERCASE_RE = re.compile(r"\blowercase\b")
+_ALL_UPPER_RE = compile_later(r"\ball[- ]?uppercase\b")
+_CAPITALIZED_RE = compile_later(r"\bcapitalized\b")
+_LOWERCASE_RE = compile_later(r"\blowercase\b")
 
 _UPPER_PHRASES = ("in all uppercase letters", "in capitalized form")
 _TITLE_PHRASES = (
@@ -98,9 +99,9 @@ def _parse(constraint: str) -> tuple[str | None, str, str]:
 
 # --- scope extraction -------------------------------------------------------------------------
 
-_HEADING_RE = re.compile(r"^#+\s*(.+)$", re.MULTILINE)  # note: \s* may cross a line break
-_JSON_KEY_RE = re.compile(r'"([^"]+)"\s*:')
-_JSON_VALUE_RE = re.compile(r':\s*"([^"]+)"')
+_HEADING_RE = compile_later(r"^#+\s*(.+)$", re.MULTILINE)  # note: \s* may cross a line break
+_JSON_KEY_RE = compile_later(r'"([^"]+)"\s*:')
+_JSON_VALUE_RE = compile_later(r':\s*"([^"]+)"')
 
 
 def _cells(rows: list[str]) -> str:

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from evalkit.checking import register
 from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict, unparsed
+from evalkit.verifiers.muldimif._lazy import compile_later
 
 _SMALL_NUMBERS: dict[str, int] = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
@@ -54,7 +55,7 @@ _RULE_SOURCES: tuple[tuple[str, str], ...] = (
     (rf"structured into at most {_N}{_P}", "max"),
 )
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(src, re.IGNORECASE), kind) for src, kind in _RULE_SOURCES
+    (compile_later(src, re.IGNORECASE), kind) for src, kind in _RULE_SOURCES
 )
 
 

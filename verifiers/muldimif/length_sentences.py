@@ -18,6 +18,7 @@ from functools import lru_cache
 
 from evalkit.checking import register
 from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict, unparsed
+from evalkit.verifiers.muldimif._lazy import compile_later
 
 # Order is kept as upstream builds its alternation (it only matters for the regex text).
 _NUMBER_WORDS: dict[str, int] = {
@@ -70,7 +71,7 @@ _RULE_SOURCES: tuple[tuple[str, str], ...] = (
     (f"structured into at most {_N}{_S}", "max"),
 )
 _RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(src), kind) for src, kind in _RULE_SOURCES
+    (compile_later(src), kind) for src, kind in _RULE_SOURCES
 )
 
 

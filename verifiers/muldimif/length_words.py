@@ -20,11 +20,11 @@ Parsing of the constraint text is in :mod:`.length_words_parse`.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 
 from evalkit.checking import register
 from evalkit.verifiers.muldimif._common import MulDimIFChecker, Verdict, unparsed
+from evalkit.verifiers.muldimif._lazy import compile_later
 from evalkit.verifiers.muldimif.length_words_parse import (
     EACH_TRIGGER,
     EachRule,
@@ -35,13 +35,13 @@ from evalkit.verifiers.muldimif.length_words_parse import (
     parse_total_rule,
 )
 
-_CJK = re.compile(
+_CJK = compile_later(
     "[\u4e00-\u9fff\u3400-\u4dbf\U00020000-\U0002a6df\u3000-\u303f\uff00-\uffef]"
 )
-_TERMINATOR_RUN = re.compile(r"[.!?]+")
-_NUMBERED = re.compile(r"\s*\d+\.\s+")
-_BULLET = re.compile(r"\s*[-*] ")
-_RULE_ROW = re.compile(r"[\s|*-]+")
+_TERMINATOR_RUN = compile_later(r"[.!?]+")
+_NUMBERED = compile_later(r"\s*\d+\.\s+")
+_BULLET = compile_later(r"\s*[-*] ")
+_RULE_ROW = compile_later(r"[\s|*-]+")
 _SPLIT_MARK = "<TitleSplit>"  # stands for a |---| row among the collected cells
 
 

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from evalkit.verifiers.muldimif._lazy import compile_later
+
 # English number words understood by both modes (compound forms are summed: "twenty five",
 # "one hundred twenty"; nothing beyond "hundred").
 NUMBER_WORDS: dict[str, int] = {
@@ -22,13 +24,13 @@ NUMBER_WORDS: dict[str, int] = {
     "ninety": 90, "hundred": 100,
 }
 
-EACH_TRIGGER = re.compile(r"\beach\b", re.IGNORECASE)
+EACH_TRIGGER = compile_later(r"\beach\b", re.IGNORECASE)
 
 # ---------------------------------------------------------------- whole-response mode
-_WS_RUN = re.compile(r"\s+")
-_EXACT = re.compile(r"exactly\s+([a-z0-9-, ]+?)\s+(\S+)")
+_WS_RUN = compile_later(r"\s+")
+_EXACT = compile_later(r"exactly\s+([a-z0-9-, ]+?)\s+(\S+)")
 _END = r"(?=\s*word|$|\b)"
-_RANGE_RULES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
+_RANGE_RULES: tuple[re.Pattern[str], ...] = tuple(compile_later(p) for p in (
     rf"between\s+([a-z0-9-– ]+?)\s+to\s+([a-z0-9-– ]+?){_END}",
     rf"between\s+([a-z0-9-– ]+?)\s+and\s+([a-z0-9-– ]+?){_END}",
     rf"range:?\s*([a-z0-9-– ]+?)\s+to\s+([a-z0-9-– ]+?){_END}",
@@ -37,26 +39,26 @@ _RANGE_RULES: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in (
     rf"(\b[a-z0-9-–]+\b)\s*[-–]\s*(\b[a-z0-9-–]+\b){_END}",
     r"([0-9]+)\s*到\s*([0-9]+)(?=\s*个|字)",
 ))
-_MIN_WORDS = re.compile(
+_MIN_WORDS = compile_later(
     r"(?:at\s+least|minimum\s+of|minimum\s+length\s+of|no\s+less\s+than)\s+(\S+)\s+word"
 )
-_MAX_WORDS = re.compile(
+_MAX_WORDS = compile_later(
     r"(?:not\s+exceed|not\s+exceeding|not\s+surpass|at\s+most|no\s+more\s+than|maximum\s+of"
     r"|maximum\s+length\s+of|no\s+longer\s+than|limit\s+of|within|within\s+a)\s+(\S+)\s+word"
 )
 _MAX_WORDS_ZH: tuple[re.Pattern[str], ...] = (
-    re.compile(r"最多([0-9]+)(?:个|字)"),
-    re.compile(r"在([0-9]+)\s*(?:个单词以内|个字以内|字以内|单词以内|词以内|字)"),
+    compile_later(r"最多([0-9]+)(?:个|字)"),
+    compile_later(r"在([0-9]+)\s*(?:个单词以内|个字以内|字以内|单词以内|词以内|字)"),
 )
-_MIN_SENTENCES = re.compile(r"(?:at\s+least|minimum\s+of)\s+(\S+)\s+sentence")
-_MAX_SENTENCES = re.compile(
+_MIN_SENTENCES = compile_later(r"(?:at\s+least|minimum\s+of)\s+(\S+)\s+sentence")
+_MAX_SENTENCES = compile_later(
     r"(?:not\s+exceed|at\s+most|no\s+more\s+than|maximum\s+of|maximum\s+length\s+of"
     r"|no\s+longer\s+than)\s+(\S+)\s+sentence"
 )
 # A quote, then anything but an apostrophe, then the last quote reachable (greedy).
-_QUOTED = re.compile(r"[\"']([^']*)[\"']")
-_HAN = re.compile(r"[\u4e00-\u9fff]")
-_NUMBER_SPLIT = re.compile(r"[\s-]+")
+_QUOTED = compile_later(r"[\"']([^']*)[\"']")
+_HAN = compile_later(r"[\u4e00-\u9fff]")
+_NUMBER_SPLIT = compile_later(r"[\s-]+")
 
 
 class UpstreamCrash(Exception):
@@ -181,15 +183,15 @@ def parse_total_rule(constraint: str) -> TotalRule:
 
 
 # ---------------------------------------------------------------- "each" mode
-_NUMBER_WORD_RE = re.compile(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
-_TARGET = re.compile(
+_NUMBER_WORD_RE = compile_later(r"\b(" + "|".join(NUMBER_WORDS) + r")\b", re.IGNORECASE)
+_TARGET = compile_later(
     r"(?:each entry in the|Each entry in the|Each|each|The|the)\s+(.+?)\s+"
     r"(?:is|in the table|column|must|consists of|contains?|should|have)",
     re.IGNORECASE,
 )
 # (pattern, kind) in priority order; the first hit decides.  "less than N" is inclusive.
 _EACH_LIMITS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(src, re.IGNORECASE), kind) for src, kind in (
+    (compile_later(src, re.IGNORECASE), kind) for src, kind in (
         (r"between (\d+) and (\d+) words", "range"),
         (r"range: (\d+)-(\d+) words", "range"),
         (r"at least (\d+) words", "min"),
@@ -206,8 +208,8 @@ _EACH_LIMITS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"less than (\d+) words", "max"),
     )
 )
-_CHAR_TRIGGER = re.compile(r"each word must be", re.IGNORECASE)
-_CHAR_LIMIT = re.compile(
+_CHAR_TRIGGER = compile_later(r"each word must be", re.IGNORECASE)
+_CHAR_LIMIT = compile_later(
     r"(?i)must be (at most|at least) "
     r"(\b(?:one|two|three|four|five|six|seven|eight|nine|ten|\d+)\b) characters"
 )
