@@ -4,13 +4,15 @@
 text, lists its character 1–3-grams, then runs 7 trials that each multiply 55 per-language
 probabilities by the weights of randomly chosen n-grams (Python's Mersenne Twister seeded with 0)
 until one language passes 0.99999. This module performs exactly the same floating-point
-operations in the same order, with three changes that do not alter any value:
+operations in the same order, with these changes that do not alter any value:
 
 - the n-grams of a word depend only on the word (and whether a space follows it), so they are
   computed once per distinct word;
 - the random stream seeded with 0 is the same for every text, so its 32-bit outputs are drawn
   once; choices and Gaussian draws are derived from them as ``random.Random`` does;
 - the 55 products of five updates are computed with numpy (element-wise, left to right);
+- the convergence test looks at the language that led the last test while it holds over 40% of
+  the total (no other language can then pass 0.99999), and at all of them otherwise;
 - only the answer (the leading language) is needed, so the trials stop as soon as the remaining
   ones cannot change it (each trial adds at most 1/7 to a language's average).
 
