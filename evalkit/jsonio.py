@@ -101,3 +101,15 @@ def read_json_records(path: Path, convert: Callable[[Any], T], what: str = "reco
             rid = f" (id {record['id']})" if isinstance(record, dict) and "id" in record else ""
             raise DataError(f"{path}: {what} #{i}{rid}: {_problem(exc)}") from None
     return out
+
+
+def read_jsonl_records(path: Path, convert: Callable[[Any], T]) -> list[T]:
+    """``convert`` applied to each non-blank line of a JSONL file, in order; a ValueError it raises
+    becomes a DataError naming the file and line."""
+    out = []
+    for lineno, record in iter_jsonl(path):
+        try:
+            out.append(convert(record))
+        except ValueError as exc:
+            raise DataError(f"{path} line {lineno}: {exc}") from None
+    return out

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 from evalkit.datafiles import DataFile
 from evalkit.errors import DataError, EvalkitError
-from evalkit.jsonio import iter_jsonl
+from evalkit.jsonio import read_jsonl_records
 from evalkit.packs import TaskPack, validate_samples
 from evalkit.records import CheckRow
 from evalkit.tasks.ifbench.metrics import (
@@ -149,14 +149,7 @@ class IFBench(TaskPack):
 
     def load_samples(self, paths: dict[str, Path], options: dict[str, str]) -> list[Sample]:
         """Parse ``IFBench_test.jsonl`` (one upstream record per line)."""
-        path = paths[TEST_FILE.path]
-        samples = []
-        for lineno, record in iter_jsonl(path):
-            try:
-                samples.append(to_sample(record, self.name))
-            except ValueError as exc:
-                raise DataError(f"{path} line {lineno}: {exc}") from None
-        return samples
+        return read_jsonl_records(paths[TEST_FILE.path], lambda record: to_sample(record, self.name))
 
     def record_values(self, checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
         """Per unit: prompt- and instruction-level verdicts, strict and loose (both modes always)."""

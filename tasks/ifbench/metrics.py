@@ -10,13 +10,12 @@ graded turn.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from evalkit.metrics import Column, Metric, mean, rate_table, ratio, wilson
+from evalkit.metrics import Column, Metric, mean, rate_table, ratio
 from evalkit.records import CheckRow
-from evalkit.tasks.ifeval.metrics import MODES, mode_of, record_values, usable_rows
+from evalkit.tasks.ifeval.metrics import mode_of, record_values, usable_rows, verdict_table
 
 __all__ = ["DECLARED_METRICS", "DECLARED_TABLES", "ifbench_tables", "record_values", "verdict_table"]
 
@@ -34,24 +33,6 @@ DECLARED_TABLES = (
     rate_table("category", "instructions followed per category, the id's prefix (rate in the graded mode)",
                *MODE_COLUMNS),
 )
-
-
-def verdict_table(rows: Sequence[CheckRow], dimension: str, mode: str) -> list[dict[str, Any]]:
-    """Instruction-level rows per value of ``dimension``: n, passed and rate (Wilson CI) in
-    ``mode``, plus ``strict_rate`` and ``loose_rate``."""
-    groups: dict[str, list[CheckRow]] = defaultdict(list)
-    for row in rows:
-        groups[str((row.model_extra or {}).get(dimension, ""))].append(row)
-    table = []
-    for value in sorted(groups):
-        members = groups[value]
-        n = len(members)
-        counts = {m: sum(bool((r.details or {}).get(m)) for r in members) for m in MODES}
-        lo, hi = wilson(counts[mode], n)
-        table.append({dimension: value, "n": n, "passed": counts[mode], "rate": counts[mode] / n,
-                      "ci_low": lo, "ci_high": hi,
-                      "strict_rate": counts["strict"] / n, "loose_rate": counts["loose"] / n})
-    return table
 
 
 def ifbench_tables(checks: Sequence[CheckRow]) -> dict[str, list[dict[str, Any]]]:

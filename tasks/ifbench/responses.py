@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.errors import EvalkitError
-from evalkit.jsonio import iter_jsonl
+from evalkit.tasks.ifeval.responses import upstream_rows
 from evalkit.types import Sample
 
 
@@ -46,12 +46,9 @@ def parse_upstream(path: Path, samples: Sequence[Sample], prompt_of: Any) -> lis
     """(sample id, response) for every sample from ``{"prompt"|"key", "response"}`` JSONL
     (an unanswered sample gets ""); None for evalkit's ``{"id", …}`` rows. ``prompt_of(sample)``
     gives the prompt text a response file names."""
-    rows = list(iter_jsonl(path))
-    if not rows or not isinstance(rows[0][1], dict) or "id" in rows[0][1]:
+    rows = upstream_rows(path)
+    if rows is None:
         return None
-    for lineno, obj in rows:
-        if not isinstance(obj, dict) or not isinstance(obj.get("response"), str):
-            raise EvalkitError(f"{path} line {lineno}: expected an object with a string \"response\"")
     if "key" in rows[0][1]:
         by_key = _by_key(path, rows)
         found = {s.id: by_key[s.id] for s in samples if s.id in by_key}

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.datafiles import DataFile
-from evalkit.errors import DataError
-from evalkit.jsonio import iter_jsonl
+from evalkit.jsonio import read_jsonl_records
 from evalkit.packs import TaskPack
 from evalkit.records import CheckRow
 from evalkit.tasks.ifeval.metrics import (
@@ -79,14 +78,7 @@ class IFEval(TaskPack):
 
     def load_samples(self, paths: dict[str, Path], options: dict[str, str]) -> list[Sample]:
         """Parse ``input_data.jsonl`` (one upstream record per line)."""
-        path = paths[INPUT_FILE.path]
-        samples = []
-        for lineno, record in iter_jsonl(path):
-            try:
-                samples.append(to_sample(record, self.name))
-            except ValueError as exc:
-                raise DataError(f"{path} line {lineno}: {exc}") from None
-        return samples
+        return read_jsonl_records(paths[INPUT_FILE.path], lambda record: to_sample(record, self.name))
 
     def record_values(self, checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:
         """Per unit: prompt- and instruction-level verdicts, strict and loose (both modes always)."""

@@ -37,7 +37,9 @@ def _verdict(row: CheckRow, mode: str) -> bool:
     return bool((row.details or {}).get(mode))
 
 
-def _table(rows: list[CheckRow], dimension: str, mode: str) -> list[dict[str, Any]]:
+def verdict_table(rows: Sequence[CheckRow], dimension: str, mode: str) -> list[dict[str, Any]]:
+    """Instruction-level rows per value of ``dimension``: n, passed and rate (Wilson CI) in
+    ``mode``, plus ``strict_rate`` and ``loose_rate``."""
     groups: dict[str, list[CheckRow]] = defaultdict(list)
     for row in rows:
         groups[str((row.model_extra or {}).get(dimension, ""))].append(row)
@@ -57,7 +59,7 @@ def ifeval_tables(checks: Sequence[CheckRow], mode: str) -> dict[str, list[dict[
     """Instruction-level tables per ``instruction`` id and per ``group`` (id prefix): ``rate``
     (with its CI) in ``mode``, plus ``strict_rate`` and ``loose_rate``."""
     rows = usable_rows(checks)
-    return {dim: _table(rows, dim, mode) for dim in ("instruction", "group")}
+    return {dim: verdict_table(rows, dim, mode) for dim in ("instruction", "group")}
 
 
 def record_values(checks: Sequence[CheckRow]) -> dict[tuple[str, int], dict[str, Any]]:

@@ -30,10 +30,17 @@ MIN_SIMILARITY = 0.8
 MAX_FUZZY = 10  # more unmatched prompts than this: not a wording drift, refuse
 
 
-def _check_rows(path: Path, rows: list[tuple[int, Any]]) -> None:
+def upstream_rows(path: Path) -> list[tuple[int, dict[str, Any]]] | None:
+    """``(line number, object)`` for each line of an upstream response file, every object
+    checked to carry a string ``"response"``; None when the file is empty or its first row is
+    evalkit's own ``{"id", …}`` format (or not an object)."""
+    rows = list(iter_jsonl(path))
+    if not rows or not isinstance(rows[0][1], dict) or "id" in rows[0][1]:
+        return None
     for lineno, obj in rows:
         if not isinstance(obj, dict) or not isinstance(obj.get("response"), str):
             raise EvalkitError(f"{path} line {lineno}: expected an object with a string \"response\"")
+    return rows
 
 
 def _no_duplicates(path: Path, pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -97,10 +104,9 @@ def _by_prompt(path: Path, rows: list[tuple[int, dict[str, Any]]], samples: Sequ
 def parse_upstream(path: Path, samples: Sequence[Sample]) -> list[tuple[str, str]] | None:
     """(sample id, response) pairs from ``{"key", "response"}`` or ``{"prompt", "response"}``
     JSONL; None when the rows carry an ``"id"`` (evalkit's own format)."""
-    rows = list(iter_jsonl(path))
-    if not rows or not isinstance(rows[0][1], dict) or "id" in rows[0][1]:
+    rows = upstream_rows(path)
+    if rows is None:
         return None
-    _check_rows(path, rows)
     if "key" in rows[0][1]:
         return _no_duplicates(path, _by_key(path, rows))
     return _no_duplicates(path, _by_prompt(path, rows, samples))
