@@ -26,6 +26,7 @@ from typing import Any
 from evalkit.checking import CheckContext, CheckResult, checker_class, register
 from evalkit.verifiers.ifeval._base import IfevalChecker, compare, require_relation
 from evalkit.verifiers.ifeval._text import count_sentences, count_words, detect_language
+from evalkit.verifiers.ifeval.aliases import register_ifeval_alias
 
 CJK_LANGUAGES = frozenset(("zh", "zh-cn", "zh-tw", "ja"))
 _CJK_SENTENCE = re.compile(r"[^!?。\.\!\?\！\？\．\n]+[!?。\.\!\?\！\？\．\n]?")
@@ -188,13 +189,5 @@ SAME_AS_IFEVAL = (
 )
 
 
-def _alias(instruction_id: str) -> None:
-    base = checker_class(f"ifeval.{instruction_id}")
-    if base is None:  # pragma: no cover - the IFEval family defines every id
-        raise ImportError(f"IFEval checker {instruction_id!r} is missing")
-    cls = type("Multiif" + base.__name__, (MultiifRules, base), {"__doc__": base.__doc__, "__module__": __name__})
-    register(f"multiif.{instruction_id}")(cls)
-
-
 for _id in SAME_AS_IFEVAL:
-    _alias(_id)
+    register_ifeval_alias("multiif", _id, __name__, MultiifRules)

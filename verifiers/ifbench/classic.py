@@ -10,7 +10,7 @@ ids occurs in IFBench_test.
 
 from __future__ import annotations
 
-from evalkit.checking import checker_class, register
+from evalkit.verifiers.ifeval.aliases import register_ifeval_alias
 
 CLASSIC_IDS = (
     "keywords:existence", "keywords:frequency", "keywords:forbidden_words", "keywords:letter_frequency",
@@ -26,13 +26,5 @@ CLASSIC_IDS = (
 )
 
 
-def _alias(instruction_id: str) -> None:
-    base = checker_class(f"ifeval.{instruction_id}")
-    if base is None:  # pragma: no cover - the IFEval family defines every id
-        raise ImportError(f"IFEval checker {instruction_id!r} is missing")
-    name = "Ifbench" + base.__name__
-    register(f"ifbench.{instruction_id}")(type(name, (base,), {"__doc__": base.__doc__, "__module__": __name__}))
-
-
 for _id in CLASSIC_IDS:
-    _alias(_id)
+    register_ifeval_alias("ifbench", _id, __name__)
