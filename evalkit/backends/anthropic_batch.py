@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from evalkit.backends.anthropic_msgs import anthropic_body, from_anthropic
-from evalkit.backends.base import api_key
 from evalkit.backends.batch_api import BatchBackend, BatchStatus, ItemResult
 from evalkit.errors import EvalkitError
 from evalkit.types import Generation, GenerationConfig, GenerationRequest
@@ -25,6 +24,7 @@ class AnthropicBatchBackend(BatchBackend):
     name = "anthropic-batch"
     max_requests = 100_000
     max_bytes = 256 * 1024 * 1024
+    key_env = "ANTHROPIC_API_KEY"
 
     def open_client(self) -> Any:
         try:
@@ -32,14 +32,9 @@ class AnthropicBatchBackend(BatchBackend):
         except ImportError:
             raise EvalkitError("the anthropic-batch backend needs the 'api' extra: "
                                "pip install 'evalkit-if[api]'") from None
-        key = api_key(str(self.options.get("api_key_env", "ANTHROPIC_API_KEY")), self.base_url, self.name,
-                      self.options)
+        key = self.provider_key()
         return Anthropic(api_key=key, base_url=self.base_url, timeout=self.limits.timeout_s,
                          max_retries=self.limits.max_retries)
-
-    def preflight(self) -> None:
-        """Fails when no API key is set and no ``--base-url`` is given."""
-        api_key(str(self.options.get("api_key_env", "ANTHROPIC_API_KEY")), self.base_url, self.name, self.options)
 
     def payload(self, custom_id: str, request: GenerationRequest, config: GenerationConfig) -> bytes:
         """One batch item: ``custom_id`` and the Messages parameters."""

@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from evalkit.backends.base import Backend, OnResult, number_option
+from evalkit.backends.base import Backend, OnResult, api_key, number_option
 from evalkit.backends.batch_journal import BatchJournal, BatchRecord, Key
 from evalkit.errors import EvalkitError
 from evalkit.integrity import request_hash
@@ -65,6 +65,7 @@ class BatchBackend(Backend):
     transport_options = frozenset({"api_key", "api_key_env", "poll_interval", "batch_size", "batch_retries",
                                    "max_retries", "timeout", "completion_window"})
     run_dir: Path | None = None  # set by the run: batches.jsonl lives there
+    key_env: str  # environment variable read for the API key (``-M api_key_env=NAME`` overrides it)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -79,6 +80,15 @@ class BatchBackend(Backend):
     def extra_body(self) -> dict[str, Any]:
         """``-M`` options sent with every request (all but the transport options)."""
         return {k: v for k, v in self.options.items() if k not in self.transport_options}
+
+    def provider_key(self) -> str:
+        """The API key (``-M api_key``, else the ``key_env`` variable, else a placeholder when
+        ``--base-url`` is given); EvalkitError when none is set."""
+        return api_key(str(self.options.get("api_key_env", self.key_env)), self.base_url, self.name, self.options)
+
+    def preflight(self) -> None:
+        """Fails when no API key is set and no ``--base-url`` is given."""
+        self.provider_key()
 
     @abstractmethod
     def open_client(self) -> Any:

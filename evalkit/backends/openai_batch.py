@@ -12,7 +12,6 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from evalkit.backends.base import api_key
 from evalkit.backends.batch_api import BatchBackend, BatchStatus, ItemResult
 from evalkit.backends.openai_chat import from_openai, openai_body
 from evalkit.errors import EvalkitError
@@ -28,19 +27,16 @@ class OpenAIBatchBackend(BatchBackend):
     name = "openai-batch"
     max_requests = 50_000
     max_bytes = 200 * 1024 * 1024
+    key_env = "OPENAI_API_KEY"
 
     def open_client(self) -> Any:
         try:
             from openai import OpenAI
         except ImportError:
             raise EvalkitError("the openai-batch backend needs the 'api' extra: pip install 'evalkit-if[api]'") from None
-        key = api_key(str(self.options.get("api_key_env", "OPENAI_API_KEY")), self.base_url, self.name, self.options)
+        key = self.provider_key()
         return OpenAI(api_key=key, base_url=self.base_url, timeout=self.limits.timeout_s,
                       max_retries=self.limits.max_retries)
-
-    def preflight(self) -> None:
-        """Fails when no API key is set and no ``--base-url`` is given."""
-        api_key(str(self.options.get("api_key_env", "OPENAI_API_KEY")), self.base_url, self.name, self.options)
 
     def payload(self, custom_id: str, request: GenerationRequest, config: GenerationConfig) -> bytes:
         """One ``/v1/chat/completions`` batch line."""
