@@ -20,21 +20,10 @@ from cli import main
 from evalkit.packs import get_pack
 from evalkit.sandbox import refusal
 
+from .cfbench_judge import MARK, completion, criteria
 from .mock_openai_server import serve
 
-MARK = "[评估标准]: "
 CRASH_SCORES = ["1（满足）", "yes", "是", "0 (not satisfied)", "1 |"]
-
-
-def _completion(body: dict[str, Any], text: str | None) -> tuple[int, dict[str, Any]]:
-    return 200, {"id": "j", "object": "chat.completion", "created": 0, "model": body["model"],
-                 "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
-                 "usage": {"prompt_tokens": 10, "completion_tokens": 3, "total_tokens": 13}}
-
-
-def _criteria(body: dict[str, Any]) -> list[str]:
-    content = body["messages"][-1]["content"]
-    return content[content.rindex(MARK) + len(MARK):].rsplit("\n\n[你的评估]", 1)[0].split("\n\n")
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +54,7 @@ def _flags(out: Path) -> dict[str, int]:
 
 
 def test_an_unparsed_sample_costs_ten_calls_in_total(shared_data: Path, tmp_path: Path) -> None:
-    with serve(lambda body: _completion(body, "I would rather not grade this.")) as (url, received):
+    with serve(lambda body: completion(body, "I would rather not grade this.")) as (url, received):
         _run(tmp_path / "run", url, shared_data)
         assert len(received) == 10  # upstream's MAX_RETRY_NUM rounds; evalkit asked 11 before
     rows = [json.loads(line) for line in (tmp_path / "run" / "judgements.jsonl").read_text().splitlines()]
@@ -77,12 +66,12 @@ def test_the_tenth_call_decides_when_the_answer_changes(shared_data: Path, tmp_p
 
     def changing(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         calls.append(1)
-        items = _criteria(body)
+        items = criteria(body)
         if len(calls) == 10:  # a fallback-readable text: every item 1, with prose around it
-            return _completion(body, "Scores:\n" + "\n".join(f"{c}\t1" for c in items) + "\nDone.")
+            return completion(body, "Scores:\n" + "\n".join(f"{c}\t1" for c in items) + "\nDone.")
         if len(calls) == 11:  # a perfect verdict upstream never sees
-            return _completion(body, "\n\n".join(f"{c}\t0" for c in items))
-        return _completion(body, "thinking...")
+            return completion(body, "\n\n".join(f"{c}\t0" for c in items))
+        return completion(body, "thinking...")
 
     with serve(changing) as (url, _):
         _run(tmp_path / "run", url, shared_data)
@@ -98,10 +87,10 @@ def test_upstream_crash_cases_are_errors_left_out_of_the_rates(shared_data: Path
     first, crash_items = sample.id, list(sample.reference["criteria"])
 
     def reply(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        items = _criteria(body)
+        items = criteria(body)
         if items == crash_items:
-            return _completion(body, f"Evaluation:\n{items[0]}\t{score}\n")
-        return _completion(body, "\n\n".join(f"{c}\t1" for c in items))
+            return completion(body, f"Evaluation:\n{items[0]}\t{score}\n")
+        return completion(body, "\n\n".join(f"{c}\t1" for c in items))
 
     with serve(reply) as (url, _):
         _run(tmp_path / "run", url, shared_data, limit=2)
@@ -116,7 +105,7 @@ def test_upstream_crash_cases_are_errors_left_out_of_the_rates(shared_data: Path
 
 @pytest.mark.parametrize("text", ["Sorry, no verdict today.", ""])
 def test_nothing_parsed_counts_as_upstream_zeros_in_compat(shared_data: Path, tmp_path: Path, text: str) -> None:
-    with serve(lambda body: _completion(body, text)) as (url, _):
+    with serve(lambda body: completion(body, text)) as (url, _):
         _run(tmp_path / "compat", url, shared_data)
         _run(tmp_path / "strict", url, shared_data, "-T", "mode=strict", "-J", "rejudge=0")
     compat = _checks(tmp_path / "compat")
@@ -133,12 +122,12 @@ def test_a_null_last_reply_is_an_upstream_crash_left_out_of_the_rates(shared_dat
     null_items = list(sample.reference["criteria"])
 
     def reply(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        items = _criteria(body)
-        return _completion(body, None if items == null_items else "\n\n".join(f"{c}\t1" for c in items))
+        items = criteria(body)
+        return completion(body, None if items == null_items else "\n\n".join(f"{c}\t1" for c in items))
 
     with serve(reply) as (url, received):
         _run(tmp_path / "run", url, shared_data, "-T", f"mode={mode}", limit=2)
-        assert sum(_criteria(b) == null_items for b in received) == 10  # re-judged as upstream, then it crashes
+        assert sum(criteria(b) == null_items for b in received) == 10  # re-judged as upstream, then it crashes
     crashed = [c for c in _checks(tmp_path / "run") if c["sample_id"] == sample.id]
     assert {c["status"] for c in crashed} == {"error"}
     assert {c["details"]["parsing"] for c in crashed} == {"crash"}
@@ -154,7 +143,7 @@ def test_a_null_reply_then_a_parsed_one_is_only_re_judged(shared_data: Path, tmp
 
     def reply(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         calls.append(1)
-        return _completion(body, None if len(calls) == 1 else "\n\n".join(f"{c}\t0" for c in _criteria(body)))
+        return completion(body, None if len(calls) == 1 else "\n\n".join(f"{c}\t0" for c in criteria(body)))
 
     with serve(reply) as (url, _):
         _run(tmp_path / "run", url, shared_data)
@@ -172,8 +161,8 @@ def test_each_pack_keeps_its_judge_settings_under_one_judge(shared_data: Path, t
 
     def reply(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if MARK in body["messages"][-1]["content"]:
-            return _completion(body, "\n\n".join(f"{c}\t1" for c in _criteria(body)))
-        return _completion(body, "YES")
+            return completion(body, "\n\n".join(f"{c}\t1" for c in criteria(body)))
+        return completion(body, "YES")
 
     with serve(reply) as (url, received):
         res = CliRunner().invoke(main, [

@@ -14,20 +14,8 @@ from click.testing import CliRunner
 from cli import main
 from evalkit.packs import get_pack
 
+from .cfbench_judge import completion, criteria
 from .mock_openai_server import serve
-
-MARK = "[评估标准]: "
-
-
-def _completion(body: dict[str, Any], text: str) -> tuple[int, dict[str, Any]]:
-    return 200, {"id": "j", "object": "chat.completion", "created": 0, "model": body["model"],
-                 "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}],
-                 "usage": {"prompt_tokens": 100, "completion_tokens": 7, "total_tokens": 107}}
-
-
-def _criteria(body: dict[str, Any]) -> list[str]:
-    content = body["messages"][-1]["content"]
-    return content[content.rindex(MARK) + len(MARK):].rsplit("\n\n[你的评估]", 1)[0].split("\n\n")
 
 
 @pytest.fixture(autouse=True)
@@ -39,10 +27,10 @@ def _isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def _canned(bad_first_item: str) -> Any:
     """All items 1 except the last (0); the sample whose first item is ``bad_first_item`` gets garbage."""
     def reply(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        items = _criteria(body)
+        items = criteria(body)
         if items[0] == bad_first_item:
-            return _completion(body, "I cannot grade this.\nscore: maybe")
-        return _completion(body, "\n\n".join(f"{c}\t{1 if i < len(items) - 1 else 0}" for i, c in enumerate(items)))
+            return completion(body, "I cannot grade this.\nscore: maybe")
+        return completion(body, "\n\n".join(f"{c}\t{1 if i < len(items) - 1 else 0}" for i, c in enumerate(items)))
     return reply
 
 
