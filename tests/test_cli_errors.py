@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from cli import main
 from evalkit.checking import CheckContext, Checker, CheckResult, build_checker, register
 from evalkit.errors import EvalkitError
 from evalkit.grading import Grader
@@ -19,28 +17,19 @@ from evalkit.scoring import score_pack
 from evalkit.tasks.starter import PACK as STARTER
 from evalkit.types import Constraint, Sample
 
-
-def _run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.output
-
-
-def _one_error_line(output: str) -> str:
-    lines = [line for line in output.splitlines() if line.startswith("error:")]
-    assert len(lines) == 1, output
-    return lines[0]
+from .cli_helpers import one_error_line, run_cli
 
 
 def test_unknown_pack(tmp_path: Path) -> None:
-    code, out = _run("run", "--pack", "muldimf", "--model", "mock:echo", "--out", str(tmp_path / "r"))
+    code, out = run_cli("run", "--pack", "muldimf", "--model", "mock:echo", "--out", str(tmp_path / "r"))
     assert code == 2
-    assert "did you mean 'muldimif'" in _one_error_line(out)
+    assert "did you mean 'muldimif'" in one_error_line(out)
 
 
 def test_unknown_model_spec(tmp_path: Path) -> None:
-    code, out = _run("run", "--model", "nosuch:thing", "--out", str(tmp_path / "r"))
+    code, out = run_cli("run", "--model", "nosuch:thing", "--out", str(tmp_path / "r"))
     assert code == 2
-    assert "unknown backend 'nosuch'" in _one_error_line(out)
+    assert "unknown backend 'nosuch'" in one_error_line(out)
 
 
 def test_unknown_checker_and_param() -> None:
@@ -51,8 +40,8 @@ def test_unknown_checker_and_param() -> None:
 
 
 def test_unknown_task_option(tmp_path: Path) -> None:
-    code, out = _run("run", "--model", "mock:echo", "-T", "mode=strictest", "--out", str(tmp_path / "r"))
-    assert code == 2 and "no mode 'strictest'" in _one_error_line(out)
+    code, out = run_cli("run", "--model", "mock:echo", "-T", "mode=strictest", "--out", str(tmp_path / "r"))
+    assert code == 2 and "no mode 'strictest'" in one_error_line(out)
 
 
 def test_malformed_data_file_names_file_and_line(tmp_path: Path, shared_data: Path) -> None:
@@ -62,10 +51,10 @@ def test_malformed_data_file_names_file_and_line(tmp_path: Path, shared_data: Pa
     lines = text.splitlines()
     lines[10] = "@"
     (broken / "test.json").write_text("\n".join(lines))
-    code, out = _run("score", "--pack", "muldimif", "--responses", str(_responses(tmp_path, [])), "--out",
+    code, out = run_cli("score", "--pack", "muldimif", "--responses", str(_responses(tmp_path, [])), "--out",
                      str(tmp_path / "o"), "--data-dir", str(tmp_path / "data"))
     assert code == 2
-    line = _one_error_line(out)
+    line = one_error_line(out)
     assert "test.json line 11" in line and "invalid JSON" in line
 
 
@@ -78,10 +67,10 @@ def test_missing_data_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.Monke
         raise OSError("network unreachable (test)")
 
     monkeypatch.setattr(datafiles.urllib.request, "urlopen", offline)
-    code, out = _run("run", "--pack", "muldimif", "--model", "mock:echo", "--out", str(tmp_path / "r"),
+    code, out = run_cli("run", "--pack", "muldimif", "--model", "mock:echo", "--out", str(tmp_path / "r"),
                      "--data-dir", str(tmp_path / "nowhere"))
     assert code == 2
-    line = _one_error_line(out)
+    line = one_error_line(out)
     assert "test.json" in line and "download" in line and "--data-dir" in line
 
 
@@ -94,18 +83,18 @@ def _responses(tmp_path: Path, rows: list[dict[str, str]]) -> Path:
 def test_responses_with_unknown_ids(tmp_path: Path, shared_data: Path) -> None:
     path = _responses(tmp_path, [{"id": "4694", "response": "hi"}, {"id": "nope-1", "response": "x"},
                                  {"id": "nope-2", "response": "y"}])
-    code, out = _run("score", "--pack", "muldimif", "--responses", str(path), "--out", str(tmp_path / "o"),
+    code, out = run_cli("score", "--pack", "muldimif", "--responses", str(path), "--out", str(tmp_path / "o"),
                      "--data-dir", str(shared_data))
     assert code == 2
-    line = _one_error_line(out)
+    line = one_error_line(out)
     assert "nope-1" in line and "nope-2" in line and "4694" not in line
 
 
 def test_responses_line_without_response_field(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
     path.write_text('{"id": "starter-001", "response": "blue"}\n{"id": "starter-002"}\n')
-    code, out = _run("score", "--pack", "starter", "--responses", str(path), "--out", str(tmp_path / "o"))
-    assert code == 2 and "r.jsonl line 2" in _one_error_line(out)
+    code, out = run_cli("score", "--pack", "starter", "--responses", str(path), "--out", str(tmp_path / "o"))
+    assert code == 2 and "r.jsonl line 2" in one_error_line(out)
 
 
 @register("test.raises")
@@ -136,22 +125,22 @@ def test_checker_that_raises_is_an_error_row_and_counted() -> None:
 
 def test_report_prints_error_counts(tmp_path: Path) -> None:
     out = tmp_path / "r"
-    code, _ = _run("run", "--model", "mock:echo", "-M", "fail_every=4", "--limit", "8", "--out", str(out))
+    code, _ = run_cli("run", "--model", "mock:echo", "-M", "fail_every=4", "--limit", "8", "--out", str(out))
     assert code == 0
-    code, text = _run("report", str(out))
+    code, text = run_cli("report", str(out))
     assert code == 0 and "error 2" in text and "level" in text
 
 
 def test_report_on_a_non_run_dir(tmp_path: Path) -> None:
-    code, out = _run("report", str(tmp_path))
-    assert code == 2 and "no scores.json" in _one_error_line(out)
+    code, out = run_cli("report", str(tmp_path))
+    assert code == 2 and "no scores.json" in one_error_line(out)
 
 
 def test_run_into_a_dir_with_other_settings_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "r"
-    assert _run("run", "--model", "mock:echo", "--limit", "2", "--out", str(out))[0] == 0
+    assert run_cli("run", "--model", "mock:echo", "--limit", "2", "--out", str(out))[0] == 0
     before = (out / "generations.jsonl").read_text()
-    code, text = _run("run", "--model", "mock:upper", "--limit", "2", "--out", str(out))
-    assert code == 2 and "different settings" in _one_error_line(text)
+    code, text = run_cli("run", "--model", "mock:upper", "--limit", "2", "--out", str(out))
+    assert code == 2 and "different settings" in one_error_line(text)
     assert (out / "generations.jsonl").read_text() == before
     shutil.rmtree(out)

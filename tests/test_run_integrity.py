@@ -13,25 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from cli import main
 from evalkit.store import RunDir
 
+from .cli_helpers import one_error_line, run_cli
 from .mock_openai_server import echo_reply, last_user, serve
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, list(args))
-    return result.exit_code, result.output
-
-
-def _error(output: str) -> str:
-    lines = [line for line in output.splitlines() if line.startswith("error:")]
-    assert len(lines) == 1, output
-    return lines[0]
 
 
 def _snapshot(path: Path) -> dict[str, bytes]:
@@ -55,19 +43,19 @@ def _ifeval_copy(tmp_path: Path, shared_data: Path, edit: Any = None) -> Path:
 # 1 ---------------------------------------------------------------------------------------------
 def test_score_responses_refuses_an_out_holding_a_run(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    assert _run("run", "--model", "mock:echo", "--limit", "3", "--out", str(out))[0] == 0
+    assert run_cli("run", "--model", "mock:echo", "--limit", "3", "--out", str(out))[0] == 0
     before = _snapshot(out)
     answers = _responses(tmp_path / "a.jsonl", [{"id": "starter-001", "response": "blue"}])
-    code, text = _run("score", "--pack", "starter", "--responses", str(answers), "--out", str(out))
-    assert code == 2 and "holds another run" in _error(text)
+    code, text = run_cli("score", "--pack", "starter", "--responses", str(answers), "--out", str(out))
+    assert code == 2 and "holds another run" in one_error_line(text)
     assert _snapshot(out) == before
 
 
 def test_score_responses_can_regrade_its_own_out(tmp_path: Path) -> None:
     answers = _responses(tmp_path / "a.jsonl", [{"id": "starter-001", "response": "blue"}])
     out = tmp_path / "graded"
-    assert _run("score", "--pack", "starter", "--responses", str(answers), "--out", str(out))[0] == 0
-    code, text = _run("score", "--pack", "starter", "--responses", str(answers), "--out", str(out))
+    assert run_cli("score", "--pack", "starter", "--responses", str(answers), "--out", str(out))[0] == 0
+    code, text = run_cli("score", "--pack", "starter", "--responses", str(answers), "--out", str(out))
     assert code == 0, text
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
@@ -83,10 +71,10 @@ def test_score_responses_can_regrade_its_own_out(tmp_path: Path) -> None:
 def test_resume_with_other_settings_is_refused_and_names_them(tmp_path: Path, changed: list[str], named: str) -> None:
     out = tmp_path / "r"
     base = ["run", "--model", "mock:constant", "--limit", "2", "--out", str(out)]
-    assert _run(*base)[0] == 0
+    assert run_cli(*base)[0] == 0
     before = _snapshot(out)
-    code, text = _run(*base, *changed)
-    line = _error(text)
+    code, text = run_cli(*base, *changed)
+    line = one_error_line(text)
     assert code == 2 and "different settings" in line and named in line
     assert _snapshot(out) == before
 
@@ -97,22 +85,22 @@ def test_resume_compares_data_by_hash_not_path(tmp_path: Path, shared_data: Path
     edited = _ifeval_copy(tmp_path / "c", shared_data, lambda ls: b"".join(ls).replace(b"Write", b"Compose", 1))
     out = tmp_path / "r"
     base = ["run", "--pack", "ifeval", "--model", "mock:echo", "--limit", "3", "--out", str(out)]
-    assert _run(*base, "--data-dir", str(first))[0] == 0
-    assert _run(*base, "--data-dir", str(same))[0] == 0
-    code, text = _run(*base, "--data-dir", str(edited))
-    assert code == 2 and "ifeval: data" in _error(text)
+    assert run_cli(*base, "--data-dir", str(first))[0] == 0
+    assert run_cli(*base, "--data-dir", str(same))[0] == 0
+    code, text = run_cli(*base, "--data-dir", str(edited))
+    assert code == 2 and "ifeval: data" in one_error_line(text)
 
 
 def test_journal_rows_made_from_other_requests_are_refused(tmp_path: Path) -> None:
     out = tmp_path / "r"
     args = ["run", "--model", "mock:echo", "--limit", "3", "--out", str(out)]
-    assert _run(*args)[0] == 0
+    assert run_cli(*args)[0] == 0
     rows = [json.loads(line) for line in (out / "generations.jsonl").read_text().splitlines()]
     assert all(len(r["request_hash"]) == 64 for r in rows)
     rows[1]["request_hash"] = "0" * 64  # as if the prompt had been built differently
     (out / "generations.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    code, text = _run(*args)
-    assert code == 2 and "other requests" in _error(text) and rows[1]["sample_id"] in text
+    code, text = run_cli(*args)
+    assert code == 2 and "other requests" in one_error_line(text) and rows[1]["sample_id"] in text
 
 
 # 3 ---------------------------------------------------------------------------------------------
@@ -124,26 +112,26 @@ def test_a_live_run_locks_its_out_and_a_dead_ones_lock_is_taken_over(tmp_path: P
         cwd=REPO, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        code, text = _run("run", "--model", "mock:echo", "--limit", "2", "--out", str(out))
-        assert code == 2 and f"pid {holder.pid}" in _error(text)
+        code, text = run_cli("run", "--model", "mock:echo", "--limit", "2", "--out", str(out))
+        assert code == 2 and f"pid {holder.pid}" in one_error_line(text)
         assert not (out / "generations.jsonl").exists()
     finally:
         os.kill(holder.pid, signal.SIGKILL)
         holder.wait(timeout=10)
-    code, text = _run("run", "--model", "mock:echo", "--limit", "2", "--out", str(out))
+    code, text = run_cli("run", "--model", "mock:echo", "--limit", "2", "--out", str(out))
     assert code == 0, text
 
 
 # 4 ---------------------------------------------------------------------------------------------
 def test_readers_leave_a_torn_journal_alone(tmp_path: Path) -> None:
     out = tmp_path / "r"
-    assert _run("run", "--model", "mock:echo", "--limit", "3", "--out", str(out))[0] == 0
+    assert run_cli("run", "--model", "mock:echo", "--limit", "3", "--out", str(out))[0] == 0
     path = out / "generations.jsonl"
     torn = path.read_bytes() + b'{"pack": "starter", "sample_id": "starter-00'
     path.write_bytes(torn)
     assert len(RunDir(out).read_generations()) == 3
-    assert _run("run", "--model", "mock:echo", "--limit", "3", "--out", str(out), "--dry-run")[0] == 0
-    assert _run("report", str(out))[0] == 0
+    assert run_cli("run", "--model", "mock:echo", "--limit", "3", "--out", str(out), "--dry-run")[0] == 0
+    assert run_cli("report", str(out))[0] == 0
     assert path.read_bytes() == torn
 
 
@@ -151,9 +139,9 @@ def test_readers_leave_a_torn_journal_alone(tmp_path: Path) -> None:
 def test_duplicate_sample_ids_in_data_name_file_and_ids(tmp_path: Path, shared_data: Path) -> None:
     data = _ifeval_copy(tmp_path, shared_data, lambda ls: b"".join([*ls, ls[2]]))
     dup = json.loads(data.joinpath("ifeval", "input_data.jsonl").read_bytes().splitlines()[2])["key"]
-    code, text = _run("run", "--pack", "ifeval", "--model", "mock:echo", "--data-dir", str(data),
+    code, text = run_cli("run", "--pack", "ifeval", "--model", "mock:echo", "--data-dir", str(data),
                       "--out", str(tmp_path / "r"))
-    line = _error(text)
+    line = one_error_line(text)
     assert code == 2 and "input_data.jsonl" in line and "duplicate" in line and str(dup) in line
     assert not (tmp_path / "r").exists()
 
@@ -162,8 +150,8 @@ def test_duplicate_ids_in_responses_name_file_and_ids(tmp_path: Path) -> None:
     answers = _responses(tmp_path / "a.jsonl", [{"id": "starter-001", "response": "x"},
                                                 {"id": "starter-002", "response": "y"},
                                                 {"id": "starter-001", "response": "z"}])
-    code, text = _run("score", "--pack", "starter", "--responses", str(answers), "--out", str(tmp_path / "o"))
-    line = _error(text)
+    code, text = run_cli("score", "--pack", "starter", "--responses", str(answers), "--out", str(tmp_path / "o"))
+    line = one_error_line(text)
     assert code == 2 and "a.jsonl" in line and "starter-001" in line and "starter-002" not in line
 
 
@@ -172,7 +160,7 @@ def test_each_pack_keeps_its_own_max_tokens(tmp_path: Path, shared_data: Path) -
     from evalkit.packs import get_pack
 
     with serve() as (url, received):
-        code, text = _run("run", "--pack", "starter,ifeval", "--model", "openai:m", "--base-url", url, "--limit", "2",
+        code, text = run_cli("run", "--pack", "starter,ifeval", "--model", "openai:m", "--base-url", url, "--limit", "2",
                           "--data-dir", str(shared_data), "--out", str(tmp_path / "r"))
     assert code == 0, text
     starter = {last_user({"messages": list(s.messages)}) for s in get_pack("starter").load(None, {})[:2]}
@@ -186,7 +174,7 @@ def test_each_pack_keeps_its_own_max_tokens(tmp_path: Path, shared_data: Path) -
 def test_max_tokens_is_part_of_the_cache_key(tmp_path: Path) -> None:
     with serve() as (url, received):
         for i, extra in enumerate(([], ["--max-tokens", "77"])):
-            code, _ = _run("run", "--model", "openai:m", "--base-url", url, "--limit", "2", *extra,
+            code, _ = run_cli("run", "--model", "openai:m", "--base-url", url, "--limit", "2", *extra,
                            "--out", str(tmp_path / f"r{i}"))
             assert code == 0
     assert len(received) == 4 and [b["max_tokens"] for b in received[2:]] == [77, 77]
@@ -201,7 +189,7 @@ def _surrogate_reply(body: dict[str, Any]) -> Any:
 
 def test_lone_surrogates_from_a_server_are_stored_and_recorded(tmp_path: Path) -> None:
     with serve(_surrogate_reply) as (url, _):
-        code, text = _run("run", "--model", "openai:m", "--base-url", url, "--limit", "2", "--out", str(tmp_path / "r"))
+        code, text = run_cli("run", "--model", "openai:m", "--base-url", url, "--limit", "2", "--out", str(tmp_path / "r"))
     assert code == 0, text
     rows = [json.loads(line) for line in (tmp_path / "r" / "generations.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["response"] for r in rows] == ["broken \ufffd text"] * 2
@@ -212,7 +200,7 @@ def test_lone_surrogates_in_responses_are_graded(tmp_path: Path) -> None:
     answers = tmp_path / "a.jsonl"
     answers.write_text('{"id": "starter-001", "response": "blue \\ud800"}\n')
     out = tmp_path / "o"
-    code, text = _run("score", "--pack", "starter", "--responses", str(answers), "--out", str(out))
+    code, text = run_cli("score", "--pack", "starter", "--responses", str(answers), "--out", str(out))
     assert code == 0, text
     row = json.loads((out / "generations.jsonl").read_text(encoding="utf-8"))
     assert row["response"] == "blue \ufffd" and row["text_repairs"] == {"response": 1}
@@ -226,7 +214,7 @@ def test_failed_grading_of_responses_leaves_no_folder(tmp_path: Path, monkeypatc
 
     monkeypatch.setattr(api, "_grade_and_score", broken)
     answers = _responses(tmp_path / "a.jsonl", [{"id": "starter-001", "response": "blue"}])
-    code, _ = _run("score", "--pack", "starter", "--responses", str(answers), "--out", str(tmp_path / "o"))
+    code, _ = run_cli("score", "--pack", "starter", "--responses", str(answers), "--out", str(tmp_path / "o"))
     assert code == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.jsonl"]
 
@@ -234,13 +222,13 @@ def test_failed_grading_of_responses_leaves_no_folder(tmp_path: Path, monkeypatc
 # 9 ---------------------------------------------------------------------------------------------
 def test_a_run_where_everything_failed_exits_2_and_keeps_its_files(tmp_path: Path) -> None:
     out = tmp_path / "r"
-    code, text = _run("run", "--model", "mock:echo", "-M", "fail_every=1", "--limit", "4", "--out", str(out))
-    assert code == 2 and "4 of 4 generations failed" in _error(text)
+    code, text = run_cli("run", "--model", "mock:echo", "-M", "fail_every=1", "--limit", "4", "--out", str(out))
+    assert code == 2 and "4 of 4 generations failed" in one_error_line(text)
     assert (out / "scores.json").is_file() and len((out / "generations.jsonl").read_text().splitlines()) == 4
 
 
 def test_a_run_where_most_succeeded_exits_0(tmp_path: Path) -> None:
-    code, text = _run("run", "--model", "mock:echo", "-M", "fail_every=3", "--limit", "6", "--out", str(tmp_path / "r"))
+    code, text = run_cli("run", "--model", "mock:echo", "-M", "fail_every=3", "--limit", "6", "--out", str(tmp_path / "r"))
     assert code == 0, text
 
 
@@ -257,8 +245,8 @@ def test_disk_full_is_one_line_and_leaves_no_tmp(tmp_path: Path, monkeypatch: py
 
     monkeypatch.setattr(store.os, "replace", full)
     out = tmp_path / "r"
-    code, text = _run("run", "--model", "mock:echo", "--limit", "3", "--out", str(out))
-    line = _error(text)
+    code, text = run_cli("run", "--model", "mock:echo", "--limit", "3", "--out", str(out))
+    line = one_error_line(text)
     assert code == 2 and "No space left" in line and "scores.json" in line
     assert not [p for p in out.iterdir() if ".tmp" in p.name]
     assert len((out / "generations.jsonl").read_text().splitlines()) == 3
@@ -271,29 +259,29 @@ def test_read_only_journal_is_one_line(tmp_path: Path, monkeypatch: pytest.Monke
         raise store.disk_error(OSError(errno.EROFS, "Read-only file system"), self.path)
 
     monkeypatch.setattr(store.Journal, "write", read_only)
-    code, text = _run("run", "--model", "mock:echo", "--limit", "3", "--out", str(tmp_path / "r"))
-    assert code == 2 and "Read-only file system" in _error(text)
+    code, text = run_cli("run", "--model", "mock:echo", "--limit", "3", "--out", str(tmp_path / "r"))
+    assert code == 2 and "Read-only file system" in one_error_line(text)
 
 
 def test_invalid_utf8_in_data_and_responses_names_file_and_line(tmp_path: Path, shared_data: Path) -> None:
     data = _ifeval_copy(tmp_path, shared_data, lambda ls: b"".join(ls[:2] + [ls[2].replace(b"Write", b"Wr\xffte", 1)]
                                                                     + ls[3:]))
-    code, text = _run("run", "--pack", "ifeval", "--model", "mock:echo", "--data-dir", str(data),
+    code, text = run_cli("run", "--pack", "ifeval", "--model", "mock:echo", "--data-dir", str(data),
                       "--out", str(tmp_path / "r"))
-    line = _error(text)
+    line = one_error_line(text)
     assert code == 2 and "input_data.jsonl line 3" in line and "UTF-8" in line
     answers = tmp_path / "a.jsonl"
     answers.write_bytes(b'{"id": "starter-001", "response": "ok"}\n{"id": "starter-002", "response": "\xc3("}\n')
-    code, text = _run("score", "--pack", "starter", "--responses", str(answers), "--out", str(tmp_path / "o"))
-    line = _error(text)
+    code, text = run_cli("score", "--pack", "starter", "--responses", str(answers), "--out", str(tmp_path / "o"))
+    line = one_error_line(text)
     assert code == 2 and "a.jsonl line 2" in line and "UTF-8" in line
 
 
 def test_empty_data_file_is_an_error(tmp_path: Path, shared_data: Path) -> None:
     data = _ifeval_copy(tmp_path, shared_data, lambda ls: b"")
-    code, text = _run("run", "--pack", "ifeval", "--model", "mock:echo", "--data-dir", str(data),
+    code, text = run_cli("run", "--pack", "ifeval", "--model", "mock:echo", "--data-dir", str(data),
                       "--out", str(tmp_path / "r"))
-    assert code == 2 and "no samples" in _error(text) and "input_data.jsonl" in text
+    assert code == 2 and "no samples" in one_error_line(text) and "input_data.jsonl" in text
 
 
 @pytest.mark.parametrize(("flag", "value", "expected"), [
@@ -302,12 +290,12 @@ def test_empty_data_file_is_an_error(tmp_path: Path, shared_data: Path) -> None:
     ("-J", "concurrency=abc", "-J concurrency expects a whole number"),
 ])
 def test_bad_numeric_options_are_one_line(tmp_path: Path, flag: str, value: str, expected: str) -> None:
-    code, text = _run("run", "--model", "openai:m", "--base-url", "http://127.0.0.1:9/v1", flag, value,
+    code, text = run_cli("run", "--model", "openai:m", "--base-url", "http://127.0.0.1:9/v1", flag, value,
                       "--out", str(tmp_path / "r"))
-    assert code == 2 and expected in _error(text)
+    assert code == 2 and expected in one_error_line(text)
     assert not (tmp_path / "r").exists()
 
 
 def test_the_lock_file_is_not_left_by_a_refused_run(tmp_path: Path) -> None:
-    code, _ = _run("run", "--model", "mock:echo", "--out", str(tmp_path / "x"), "--resume")
+    code, _ = run_cli("run", "--model", "mock:echo", "--out", str(tmp_path / "x"), "--resume")
     assert code == 2 and not (tmp_path / "x").exists()
