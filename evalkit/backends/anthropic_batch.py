@@ -14,7 +14,6 @@ from typing import Any
 
 from evalkit.backends.anthropic_msgs import anthropic_body, from_anthropic
 from evalkit.backends.batch_api import BatchBackend, BatchStatus, ItemResult
-from evalkit.errors import EvalkitError
 from evalkit.types import Generation, GenerationConfig, GenerationRequest
 
 RETRY_ERRORS = {"overloaded_error", "api_error", "rate_limit_error", "timeout_error"}
@@ -27,14 +26,8 @@ class AnthropicBatchBackend(BatchBackend):
     key_env = "ANTHROPIC_API_KEY"
 
     def open_client(self) -> Any:
-        try:
-            from anthropic import Anthropic
-        except ImportError:
-            raise EvalkitError("the anthropic-batch backend needs the 'api' extra: "
-                               "pip install 'evalkit-if[api]'") from None
-        key = self.provider_key()
-        return Anthropic(api_key=key, base_url=self.base_url, timeout=self.limits.timeout_s,
-                         max_retries=self.limits.max_retries)
+        """The ``anthropic`` SDK's synchronous client."""
+        return self.sdk_client("anthropic", "Anthropic")
 
     def payload(self, custom_id: str, request: GenerationRequest, config: GenerationConfig) -> bytes:
         """One batch item: ``custom_id`` and the Messages parameters."""

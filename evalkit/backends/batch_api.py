@@ -18,6 +18,7 @@ batch, poll it and read its results. The flow of ``generate``:
 
 from __future__ import annotations
 
+import importlib
 import sys
 import time
 import uuid
@@ -89,6 +90,16 @@ class BatchBackend(Backend):
     def preflight(self) -> None:
         """Fails when no API key is set and no ``--base-url`` is given."""
         self.provider_key()
+
+    def sdk_client(self, module: str, class_name: str) -> Any:
+        """An instance of the SDK client class ``module.class_name`` with the API key, ``--base-url``,
+        ``--timeout`` and ``max_retries``; EvalkitError naming the 'api' extra when the SDK is missing."""
+        try:
+            client_class = getattr(importlib.import_module(module), class_name)
+        except ImportError:
+            raise EvalkitError(f"the {self.name} backend needs the 'api' extra: pip install 'evalkit-if[api]'") from None
+        return client_class(api_key=self.provider_key(), base_url=self.base_url, timeout=self.limits.timeout_s,
+                            max_retries=self.limits.max_retries)
 
     @abstractmethod
     def open_client(self) -> Any:

@@ -14,7 +14,6 @@ from typing import Any
 
 from evalkit.backends.batch_api import BatchBackend, BatchStatus, ItemResult
 from evalkit.backends.openai_chat import from_openai, openai_body
-from evalkit.errors import EvalkitError
 from evalkit.types import Generation, GenerationConfig, GenerationRequest
 
 ENDED = {"completed", "failed", "expired", "cancelled"}
@@ -30,13 +29,8 @@ class OpenAIBatchBackend(BatchBackend):
     key_env = "OPENAI_API_KEY"
 
     def open_client(self) -> Any:
-        try:
-            from openai import OpenAI
-        except ImportError:
-            raise EvalkitError("the openai-batch backend needs the 'api' extra: pip install 'evalkit-if[api]'") from None
-        key = self.provider_key()
-        return OpenAI(api_key=key, base_url=self.base_url, timeout=self.limits.timeout_s,
-                      max_retries=self.limits.max_retries)
+        """The ``openai`` SDK's synchronous client."""
+        return self.sdk_client("openai", "OpenAI")
 
     def payload(self, custom_id: str, request: GenerationRequest, config: GenerationConfig) -> bytes:
         """One ``/v1/chat/completions`` batch line."""
