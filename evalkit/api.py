@@ -9,7 +9,7 @@ import threading
 from collections import Counter
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalkit.backends import make_backend, parse_model_spec
 from evalkit.backends.base import AsyncBackend
@@ -32,6 +32,9 @@ from evalkit.redact import redact, remember_options
 from evalkit.runner import THINK_TAGS, RunAborted, RunnerOptions, generate
 from evalkit.store import RunDir
 from evalkit.types import GenerationConfig, Sample
+
+if TYPE_CHECKING:
+    from evalkit.grading import EarlyGrader
 
 DEFAULT_PACK = "starter"
 DEFAULT_MODEL = "local:smollm2"
@@ -123,9 +126,11 @@ def _run_locked(run_dir: RunDir, manifest: dict[str, Any], loaded: dict[str, tup
     aborted: RunAborted | None = None
     if hasattr(backend, "run_dir"):  # batch backends journal their batch ids in the run directory
         backend.run_dir = run_dir.path
+    early = None
     if isinstance(backend, AsyncBackend):  # in-process engines need the CPU themselves
-        from evalkit.grading import prepare_in_background
-        prepare_in_background(all_samples, after=answered)
+        from evalkit.grading import EarlyGrader
+        early = EarlyGrader({n: (p.mode(task_args), s) for n, (p, s) in loaded.items()}, after=answered)
+        options = replace(options, journaled=early.put)
     try:
         generate(all_samples, backend, configs, run_dir, options)
     except RunAborted as exc:
@@ -133,10 +138,12 @@ def _run_locked(run_dir: RunDir, manifest: dict[str, Any], loaded: dict[str, tup
         manifest["aborted"] = str(exc)
     finally:
         backend.close()
+        if early is not None:
+            early.finish()
     if aborted is None:
         from evalkit.judging import judge_phase
         judge_phase(run_dir, manifest, loaded, task_args, judge, judge_args)
-    scores = _grade_and_score(run_dir, manifest, loaded, task_args)
+    scores = _grade_and_score(run_dir, manifest, loaded, task_args, early)
     if aborted is not None:
         raise aborted
     check_success(Counter(manifest.get("status_counts") or {}), run_dir.path)
@@ -209,7 +216,7 @@ def _standard_price(model: str, prompt: int, completion: int) -> dict[str, Any]:
 
 
 def _grade_and_score(run_dir: RunDir, manifest: dict[str, Any], loaded: dict[str, tuple[TaskPack, list[Sample]]],
-                     task_args: dict[str, str]) -> dict[str, Any]:
+                     task_args: dict[str, str], early: EarlyGrader | None = None) -> dict[str, Any]:
     from evalkit.grading import Grader
     from evalkit.judging import attach_usage, grading_judgements
     from evalkit.metrics import write_records
@@ -222,7 +229,7 @@ def _grade_and_score(run_dir: RunDir, manifest: dict[str, Any], loaded: dict[str
     for name, (pack, samples) in loaded.items():
         by_key = {(s.pack, s.id): s for s in samples}
         gens = [g for g in generations if g.pack == name and (g.pack, g.sample_id) in by_key]
-        checks = Grader(pack.mode(task_args), judgements).grade_all(by_key, gens)
+        checks = Grader(pack.mode(task_args), judgements).grade_all(by_key, gens, early)
         all_checks.extend(checks)
         per_pack[name] = score_pack(pack, checks, dict(Counter(g.status for g in gens)))
     run_dir.write_checks(all_checks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -55,13 +56,19 @@ class Grader:
                 fields["details"] = result.details
             yield CheckRow.model_construct(**fields)
 
-    def grade_all(self, samples: dict[tuple[str, str], Sample], generations: Iterable[GenerationRow]) -> list[CheckRow]:
-        """Grade every generation whose (pack, sample id) is in ``samples``, in generation order."""
+    def grade_all(self, samples: dict[tuple[str, str], Sample], generations: Iterable[GenerationRow],
+                  early: EarlyGrader | None = None) -> list[CheckRow]:
+        """Grade every generation whose (pack, sample id) is in ``samples``, in generation order;
+        ``early`` holds verdicts already computed for generations no judge verdict applies to."""
         rows: list[CheckRow] = []
         for gen in generations:
             sample = samples.get((gen.pack, gen.sample_id))
-            if sample is not None:
-                rows.extend(self.grade(sample, gen))
+            if sample is None:
+                continue
+            ready = None
+            if early is not None and (sample.pack, sample.id, gen.epoch) not in self.judgements:
+                ready = early.take(gen)
+            rows.extend(self.grade(sample, gen) if ready is None else ready)
         return rows
 
 
@@ -85,3 +92,55 @@ def prepare_in_background(samples: Iterable[Sample], after: threading.Event | No
     thread = threading.Thread(target=prepare, name="evalkit-prepare-checkers", daemon=True)
     thread.start()
     return thread
+
+
+_DONE = object()
+
+
+class EarlyGrader:
+    """Grades each generation on a daemon thread as soon as it is journaled (after the checkers'
+    ``prepare``), so the verdicts are ready when generation ends. A stored verdict is used only
+    for the very generation it was computed from (same key, status, response and error) and only
+    when no judge verdict applies to it, so it equals what grading the journal afterwards gives."""
+
+    def __init__(self, packs: dict[str, tuple[str, list[Sample]]], after: threading.Event | None = None) -> None:
+        self._graders = {name: Grader(mode) for name, (mode, _) in packs.items()}
+        self._samples = {(s.pack, s.id): s for _, samples in packs.values() for s in samples}
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._rows: dict[tuple[str, str, int], tuple[tuple[str, str, str | None], list[CheckRow]]] = {}
+        self._after = after
+        all_samples = list(self._samples.values())
+        self._thread = threading.Thread(target=self._loop, args=(all_samples, after), daemon=True,
+                                        name="evalkit-early-grading")
+        self._thread.start()
+
+    def put(self, row: GenerationRow) -> None:
+        """Queue a journaled generation for grading (called from the journal writer thread)."""
+        self._queue.put(row)
+
+    def _loop(self, samples: list[Sample], after: threading.Event | None) -> None:
+        prepare_in_background(samples, after).join()
+        while (row := self._queue.get()) is not _DONE:
+            sample = self._samples.get((row.pack, row.sample_id))
+            grader = self._graders.get(row.pack)
+            if sample is None or grader is None:
+                continue
+            try:
+                rows = list(grader.grade(sample, row))
+            except Exception:  # noqa: BLE001 - the final grading reports it
+                continue
+            self._rows[row.key] = ((row.status, row.response, row.error), rows)
+
+    def finish(self) -> None:
+        """Grade what is still queued and stop the thread (which no longer waits for ``after``)."""
+        if self._after is not None:
+            self._after.set()
+        self._queue.put(_DONE)
+        self._thread.join()
+
+    def take(self, generation: GenerationRow) -> list[CheckRow] | None:
+        """The verdict rows computed for exactly this generation, or None."""
+        found = self._rows.pop(generation.key, None)
+        if found is None or found[0] != (generation.status, generation.response, generation.error):
+            return None
+        return found[1]

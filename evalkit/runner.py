@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +53,7 @@ class RunnerOptions:
     progress: bool | None = None  # None: a live bar when stderr is a terminal
     price: Price | None = None
     answered: threading.Event | None = None  # set when the first result arrives
+    journaled: Callable[[GenerationRow], None] | None = None  # called with each row once it is on disk
 
 
 def split_thinking(text: str, tags: tuple[str, str] | None = THINK_TAGS) -> tuple[str, str | None, bool]:
@@ -161,7 +162,12 @@ def generate(samples: Sequence[Sample], backend: Backend, config: GenerationConf
 
     with RunProgress(len(requests), backend.stats, opts.progress) as bar:
         # journal first (on the writer thread), then the cache, then the progress display
-        writer = JournalWriter(run_dir.journal(), cache, lambda r: bar.advance(r.status, r.usage.completion_tokens))
+        def written(row: GenerationRow) -> None:
+            if opts.journaled is not None:
+                opts.journaled(row)
+            bar.advance(row.status, row.usage.completion_tokens)
+
+        writer = JournalWriter(run_dir.journal(), cache, written)
 
         def on_result(request: GenerationRequest, gen: Generation) -> None:
             if opts.answered is not None and not opts.answered.is_set():  # is_set takes no lock
