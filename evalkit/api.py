@@ -76,6 +76,18 @@ def _pack_entry(pack: TaskPack, n: int, data_dir: Path | None, task_args: dict[s
     return entry
 
 
+def _freeze_heap_at_exit() -> None:
+    """At interpreter exit, move every object to the permanent GC generation: the heap a run
+    leaves (journal rows, verdicts, client state) then costs no collection passes at shutdown
+    (about 0.1 s for 500 generations). Only cyclic garbage still unreached at exit is left
+    to the ending process."""
+    import atexit
+    import gc
+
+    atexit.unregister(gc.freeze)
+    atexit.register(gc.freeze)
+
+
 def run(packs: list[str] | None = None, model: str | None = None, *, out: Path | str,
         base_url: str | list[str] | None = None, concurrency: int = 8, limit: int | None = None, epochs: int = 1,
         config: GenerationConfig | None = None, model_args: dict[str, Any] | None = None,
@@ -92,6 +104,7 @@ def run(packs: list[str] | None = None, model: str | None = None, *, out: Path |
     task_args = dict(task_args or {})
     remember_options({**(model_args or {}), **(judge_args or {}), "base_url": base_url})
     run_dir = RunDir(Path(out))
+    _freeze_heap_at_exit()
     backend = make_backend(model, model_args, base_url=base_url, concurrency=concurrency, limits=limits)
     backend.preload()  # the SDK import overlaps pack loading
     loaded, configs = _prepare(packs, config, data_dir, task_args, limit)
