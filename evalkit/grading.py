@@ -97,6 +97,17 @@ def prepare_in_background(samples: Iterable[Sample], after: threading.Event | No
 _DONE = object()
 
 
+def _import_scoring() -> None:
+    """Import what scoring and reporting a run need (numpy among them) ahead of time."""
+    import importlib
+
+    for name in ("numpy", "evalkit.judging", "evalkit.scoring", "evalkit.resample", "evalkit.reporting"):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # scoring reports it when it needs the module
+            continue
+
+
 class EarlyGrader:
     """Grades each generation on a daemon thread as soon as it is journaled (after the checkers'
     ``prepare``), so the verdicts are ready when generation ends. A stored verdict is used only
@@ -120,6 +131,7 @@ class EarlyGrader:
 
     def _loop(self, samples: list[Sample], after: threading.Event | None) -> None:
         prepare_in_background(samples, after).join()
+        _import_scoring()
         while (row := self._queue.get()) is not _DONE:
             sample = self._samples.get((row.pack, row.sample_id))
             grader = self._graders.get(row.pack)

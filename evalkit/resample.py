@@ -10,6 +10,7 @@ is slower).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,14 +27,18 @@ from evalkit.metrics import (
 CUSTOM_ITERATIONS = 200
 
 
+@functools.lru_cache(maxsize=8)
 def _weights(n_samples: int, iterations: int, seed: int) -> Any:
-    """``iterations`` × ``n_samples`` matrix: how often each sample is drawn in each resample."""
+    """``iterations`` × ``n_samples`` matrix: how often each sample is drawn in each resample
+    (read-only; kept for the next metric drawing the same resamples)."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, n_samples, size=(iterations, n_samples))
     rows = np.repeat(np.arange(iterations), n_samples) * n_samples
-    return np.bincount(rows + draws.ravel(), minlength=iterations * n_samples).reshape(iterations, n_samples)
+    weights = np.bincount(rows + draws.ravel(), minlength=iterations * n_samples).reshape(iterations, n_samples)
+    weights.setflags(write=False)
+    return weights
 
 
 def _group_means(values: Any, keys: list[tuple[str, ...]], depth: int) -> Any:
