@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -37,17 +38,20 @@ class Grader:
             return CheckResult(None, f"checker returned {type(result).__name__}, not CheckResult", "error")
         return result
 
-    def grade(self, sample: Sample, generation: GenerationRow) -> Iterator[CheckRow]:
-        """One row per constraint of ``sample`` for ``generation`` (skipped rows when it failed)."""
+    def results(self, sample: Sample, generation: GenerationRow) -> list[CheckResult]:
+        """The verdict of each constraint of ``sample`` for ``generation`` (skipped when it failed)."""
+        if generation.status == "error":
+            skipped = CheckResult(None, f"no response: {generation.error or 'generation failed'}", "skipped")
+            return [skipped for _ in sample.constraints]
         ctx = CheckContext(mode=self.mode, sample_id=sample.id, meta=sample.meta, reference=sample.reference,
                            judgements=self.judgements.get((sample.pack, sample.id, generation.epoch)), memo={})
-        failed = generation.status == "error"
-        for index, constraint in enumerate(sample.constraints):
-            if failed:
-                result = CheckResult(None, f"no response: {generation.error or 'generation failed'}", "skipped")
-            else:
-                checker = self._checker(constraint.checker, constraint.params)
-                result = self.check_one(checker, generation.response, ctx)
+        return [self.check_one(self._checker(c.checker, c.params), generation.response, ctx)
+                for c in sample.constraints]
+
+    @staticmethod
+    def rows(sample: Sample, generation: GenerationRow, results: list[CheckResult]) -> Iterator[CheckRow]:
+        """One ``checks.jsonl`` row per constraint of ``sample`` from its verdict in ``results``."""
+        for index, (constraint, result) in enumerate(zip(sample.constraints, results, strict=True)):
             fields: dict[str, Any] = {**sample.meta, **constraint.dimensions}
             fields.update(pack=sample.pack, sample_id=sample.id, epoch=generation.epoch, constraint_index=index,
                           checker=constraint.checker, params=constraint.params, passed=result.passed,
@@ -55,6 +59,10 @@ class Grader:
             if result.details is not None:
                 fields["details"] = result.details
             yield CheckRow.model_construct(**fields)
+
+    def grade(self, sample: Sample, generation: GenerationRow) -> Iterator[CheckRow]:
+        """One row per constraint of ``sample`` for ``generation`` (skipped rows when it failed)."""
+        return self.rows(sample, generation, self.results(sample, generation))
 
     def grade_all(self, samples: dict[tuple[str, str], Sample], generations: Iterable[GenerationRow],
                   early: EarlyGrader | None = None) -> list[CheckRow]:
@@ -68,7 +76,7 @@ class Grader:
             ready = None
             if early is not None and (sample.pack, sample.id, gen.epoch) not in self.judgements:
                 ready = early.take(gen)
-            rows.extend(self.grade(sample, gen) if ready is None else ready)
+            rows.extend(self.rows(sample, gen, self.results(sample, gen) if ready is None else ready))
         return rows
 
 
@@ -95,6 +103,19 @@ def prepare_in_background(samples: Iterable[Sample], after: threading.Event | No
 
 
 _DONE = object()
+_Verdict = tuple[bool | None, str, str, dict[str, Any] | None]  # CheckResult's fields
+
+
+def _fingerprint(row: GenerationRow) -> bytes:
+    """SHA-256 of what grading reads from a generation (status, response, error): kept instead
+    of the texts so early verdicts cost no second copy of every response."""
+    digest = hashlib.sha256()
+    for part in (row.status, row.response, row.error or ""):
+        encoded = part.encode("utf-8", "surrogatepass")
+        digest.update(len(encoded).to_bytes(8, "big"))
+        digest.update(encoded)
+    digest.update(b"\x01" if row.error is None else b"\x00")
+    return digest.digest()
 
 
 def _import_scoring() -> None:
@@ -118,7 +139,7 @@ class EarlyGrader:
         self._graders = {name: Grader(mode) for name, (mode, _) in packs.items()}
         self._samples = {(s.pack, s.id): s for _, samples in packs.values() for s in samples}
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._rows: dict[tuple[str, str, int], tuple[tuple[str, str, str | None], list[CheckRow]]] = {}
+        self._results: dict[tuple[str, str, int], tuple[bytes, tuple[_Verdict, ...]]] = {}
         self._after = after
         all_samples = list(self._samples.values())
         self._thread = threading.Thread(target=self._loop, args=(all_samples, after), daemon=True,
@@ -138,10 +159,11 @@ class EarlyGrader:
             if sample is None or grader is None:
                 continue
             try:
-                rows = list(grader.grade(sample, row))
+                results = grader.results(sample, row)
             except Exception:  # noqa: BLE001 - the final grading reports it
                 continue
-            self._rows[row.key] = ((row.status, row.response, row.error), rows)
+            verdicts = tuple((r.passed, r.reason, r.status, r.details) for r in results)  # compact while held
+            self._results[row.key] = (_fingerprint(row), verdicts)
 
     def finish(self) -> None:
         """Grade what is still queued and stop the thread (which no longer waits for ``after``)."""
@@ -150,9 +172,9 @@ class EarlyGrader:
         self._queue.put(_DONE)
         self._thread.join()
 
-    def take(self, generation: GenerationRow) -> list[CheckRow] | None:
-        """The verdict rows computed for exactly this generation, or None."""
-        found = self._rows.pop(generation.key, None)
-        if found is None or found[0] != (generation.status, generation.response, generation.error):
+    def take(self, generation: GenerationRow) -> list[CheckResult] | None:
+        """The verdicts computed for exactly this generation, or None."""
+        found = self._results.pop(generation.key, None)
+        if found is None or found[0] != _fingerprint(generation):
             return None
-        return found[1]
+        return [CheckResult(*verdict) for verdict in found[1]]

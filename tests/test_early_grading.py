@@ -36,7 +36,7 @@ def test_a_changed_generation_is_graded_again() -> None:
     retried = GenerationRow(pack="starter", sample_id=samples[0].id, status="ok", response=samples[0].reference)
     assert early.take(retried) is None
     same = GenerationRow(pack="starter", sample_id=samples[1].id, status="ok", response=samples[1].reference)
-    assert early.take(same) == list(Grader("compat").grade(samples[1], same))
+    assert early.take(same) == Grader("compat").results(samples[1], same)
 
 
 def test_a_judged_generation_is_not_taken_from_early_verdicts() -> None:
