@@ -147,8 +147,10 @@ class EarlyGrader:
         self._thread.start()
 
     def put(self, row: GenerationRow) -> None:
-        """Queue a journaled generation for grading (called from the journal writer thread)."""
-        self._queue.put(row)
+        """Queue a journaled generation for grading (called from the journal writer thread); only
+        what grading reads is queued, so a backlog holds no messages or usage."""
+        self._queue.put(GenerationRow.model_construct(pack=row.pack, sample_id=row.sample_id, epoch=row.epoch,
+                                                      status=row.status, response=row.response, error=row.error))
 
     def _loop(self, samples: list[Sample], after: threading.Event | None) -> None:
         prepare_in_background(samples, after).join()
