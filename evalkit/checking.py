@@ -137,8 +137,26 @@ def _did_you_mean(name: str, choices: list[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+# Checkers are frozen and pure, so one instance per (id, params) serves every caller: load-time
+# validation, grading, judging and rewards build each constraint once per process.
+_BUILT: dict[tuple[str, str], Checker] = {}
+_BUILT_MAX = 50_000  # bounds memory when a training loop sees endless distinct constraints
+
+
 def build_checker(checker_id: str, params: dict[str, Any]) -> Checker:
-    """Instantiate checker ``checker_id`` with ``params``; unknown ids or params raise EvalkitError."""
+    """The checker ``checker_id`` with ``params`` (built once, then shared); unknown ids or
+    params raise EvalkitError."""
+    key = (checker_id, repr(sorted(params.items())))
+    checker = _BUILT.get(key)
+    if checker is None:
+        checker = _construct(checker_id, params)
+        if len(_BUILT) >= _BUILT_MAX:
+            _BUILT.clear()
+        _BUILT[key] = checker
+    return checker
+
+
+def _construct(checker_id: str, params: dict[str, Any]) -> Checker:
     cls = checker_class(checker_id)
     if cls is None:
         raise EvalkitError(f"unknown checker {checker_id!r}{_did_you_mean(checker_id, sorted(registry()))}")

@@ -19,14 +19,6 @@ class Grader:
     def __init__(self, mode: str = "compat", judgements: dict[tuple[str, str, int], dict[str, Any]] | None = None) -> None:
         self.mode = mode
         self.judgements = judgements or {}  # stored judge verdicts per (pack, sample, epoch)
-        self._checkers: dict[tuple[str, str], Checker] = {}
-
-    def _checker(self, checker_id: str, params: dict[str, Any]) -> Checker:
-        key = (checker_id, repr(sorted(params.items())))
-        checker = self._checkers.get(key)
-        if checker is None:
-            checker = self._checkers[key] = build_checker(checker_id, params)
-        return checker
 
     def check_one(self, checker: Checker, response: str, ctx: CheckContext) -> CheckResult:
         """Run one checker, turning an exception into ``status="error"`` with the reason."""
@@ -45,7 +37,7 @@ class Grader:
             return [skipped for _ in sample.constraints]
         ctx = CheckContext(mode=self.mode, sample_id=sample.id, meta=sample.meta, reference=sample.reference,
                            judgements=self.judgements.get((sample.pack, sample.id, generation.epoch)), memo={})
-        return [self.check_one(self._checker(c.checker, c.params), generation.response, ctx)
+        return [self.check_one(build_checker(c.checker, c.params), generation.response, ctx)
                 for c in sample.constraints]
 
     @staticmethod
