@@ -11,12 +11,16 @@ scenarios are those of the runner's throughput goals; ``--client sdk`` measures 
 path instead of the lean HTTP client, ``--client floor`` a minimal aiohttp client that only sends
 (the floor any harness can reach on this machine at this moment).
 
+evalkit runs as installed: its modules compiled to bytecode once before the first scenario (as pip
+does for an installed package), whatever ``PYTHONDONTWRITEBYTECODE`` says.
+
 Usage: python benchmarks/runner_overhead.py [--only N=500,C=32,L=0.2,E=0,R=0] [--client sdk|http]
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import math
 import os
@@ -87,7 +91,8 @@ def scenario(n: int, concurrency: int, latency: float, error_rate: float, limite
     """Run one configuration and return its figures."""
     reply, last = make_reply(latency, error_rate, limited_rate)
     with tempfile.TemporaryDirectory() as tmp, serve(reply) as (url, received):
-        env = {**os.environ, "EVALKIT_REQUEST_CACHE_DIR": str(Path(tmp) / "cache"), "EVALKIT_OPENAI_CLIENT": client}
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env = {**env, "EVALKIT_REQUEST_CACHE_DIR": str(Path(tmp) / "cache"), "EVALKIT_OPENAI_CLIENT": client}
         epochs = math.ceil(n / PACK_SIZE)
         cmd = [sys.executable, "-c", FLOOR, url, str(n), str(concurrency)] if client == "floor" else [
             sys.executable, "-m", "cli", "run", "--pack", "muldimif", "--data-dir", str(DATA), "--limit",
@@ -127,6 +132,11 @@ def main() -> None:
         kv = dict(part.split("=") for part in args.only.split(","))
         scenarios = [(int(kv.get("N", 500)), int(kv["C"]), float(kv["L"]), float(kv.get("E", 0)),
                       float(kv.get("R", 0)))]
+    for part in ("evalkit", "tasks", "verifiers", "cli.py"):  # bytecode, as an installed package has
+        path = REPO / part
+        ok = compileall.compile_dir(path, quiet=1) if path.is_dir() else compileall.compile_file(path, quiet=1)
+        if not ok:
+            sys.exit(f"error: cannot compile {path}")
     print(f"client {args.client}; Python {sys.version.split()[0]}, {os.cpu_count()} cores")
     header = ("N", "C", "L s", "500s", "429s", "wall s", "ideal s", "wall/ideal", "1st req s", "busy/ideal",
               "mean fl", "max fl", "RSS MB", "CPU s", "CPU ms/req", "sent", "ok", "failed", "exit")
