@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import queue
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -95,6 +96,9 @@ def prepare_in_background(samples: Iterable[Sample], after: threading.Event | No
 
 
 _DONE = object()
+# The early grader wakes at most this often while answers arrive (it shares the interpreter lock
+# with the request loop, so it takes answers in batches rather than one thread switch each).
+_PAUSE_S = 0.05
 _Verdict = tuple[bool | None, str, str, dict[str, Any] | None]  # CheckResult's fields
 
 
@@ -133,6 +137,7 @@ class EarlyGrader:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._results: dict[tuple[str, str, int], tuple[bytes, tuple[_Verdict, ...]]] = {}
         self._after = after
+        self._finishing = False
         all_samples = list(self._samples.values())
         self._thread = threading.Thread(target=self._loop, args=(all_samples, after), daemon=True,
                                         name="evalkit-early-grading")
@@ -147,20 +152,34 @@ class EarlyGrader:
     def _loop(self, samples: list[Sample], after: threading.Event | None) -> None:
         prepare_in_background(samples, after).join()
         _import_scoring()
-        while (row := self._queue.get()) is not _DONE:
-            sample = self._samples.get((row.pack, row.sample_id))
-            grader = self._graders.get(row.pack)
-            if sample is None or grader is None:
-                continue
-            try:
-                results = grader.results(sample, row)
-            except Exception:  # noqa: BLE001 - the final grading reports it
-                continue
-            verdicts = tuple((r.passed, r.reason, r.status, r.details) for r in results)  # compact while held
-            self._results[row.key] = (_fingerprint(row), verdicts)
+        done = False
+        while not done:
+            batch = [self._queue.get()]
+            while not self._queue.empty():
+                batch.append(self._queue.get())
+            for row in batch:
+                if row is _DONE:
+                    done = True
+                else:
+                    self._grade(row)
+            if not done and not self._finishing:
+                time.sleep(_PAUSE_S)  # answers gather meanwhile: one thread switch per batch, not per answer
+
+    def _grade(self, row: GenerationRow) -> None:
+        sample = self._samples.get((row.pack, row.sample_id))
+        grader = self._graders.get(row.pack)
+        if sample is None or grader is None:
+            return
+        try:
+            results = grader.results(sample, row)
+        except Exception:  # noqa: BLE001 - the final grading reports it
+            return
+        verdicts = tuple((r.passed, r.reason, r.status, r.details) for r in results)  # compact while held
+        self._results[row.key] = (_fingerprint(row), verdicts)
 
     def finish(self) -> None:
         """Grade what is still queued and stop the thread (which no longer waits for ``after``)."""
+        self._finishing = True
         if self._after is not None:
             self._after.set()
         self._queue.put(_DONE)

@@ -1,7 +1,7 @@
 """Journal and cache writes on a thread of their own, off the event loop that talks to the model.
 
 The runner hands each finished row to :class:`JournalWriter`; the writer thread appends every
-row waiting at that moment with one write and one flush on the run's single open journal handle,
+row waiting a few milliseconds after the first one came, with one write and one flush on the run's single open journal handle,
 then stores the cache entries and only then reports the rows done (progress, counts). A row is
 therefore on disk before the run reports it finished, as when rows were written one by one; a
 crash loses at most rows that were not yet reported. A failed write (disk full, read-only
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 from evalkit.cache import RequestCache
@@ -21,13 +22,17 @@ from evalkit.types import Generation
 
 Written = Callable[[GenerationRow], None]
 _STOP = None
+# How long the writer lets rows gather after the first one: one write and one thread switch per
+# burst of answers instead of per answer (the loop and this thread share the interpreter lock).
+LINGER_S = 0.005
 
 
 class JournalWriter:
     """Appends rows to ``journal`` (and generations to ``cache``) on a background thread."""
 
-    def __init__(self, journal: Journal, cache: RequestCache | None, on_written: Written) -> None:
-        self.journal, self.cache, self.on_written = journal, cache, on_written
+    def __init__(self, journal: Journal, cache: RequestCache | None, on_written: Written,
+                 linger: float = LINGER_S) -> None:
+        self.journal, self.cache, self.on_written, self.linger = journal, cache, on_written, linger
         self.error: BaseException | None = None
         self._queue: queue.SimpleQueue[tuple[GenerationRow, str | None, Generation] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._loop, name="evalkit-journal", daemon=True)
@@ -40,11 +45,14 @@ class JournalWriter:
         self._queue.put((row, cache_key, gen or Generation()))
 
     def _batch(self) -> tuple[list[tuple[GenerationRow, str | None, Generation]], bool]:
-        """Every item waiting now (blocking for the first), and whether the stop mark came."""
+        """Every item waiting ``linger`` seconds after the first arrived (blocking for the first),
+        and whether the stop mark came."""
         first = self._queue.get()
         if first is _STOP:
             return [], True
         items = [first]
+        if self.linger > 0 and self._queue.empty():
+            time.sleep(self.linger)  # let a burst of answers gather: one write and one wake-up for all
         while True:
             try:
                 item = self._queue.get_nowait()
@@ -65,9 +73,9 @@ class JournalWriter:
             except BaseException as exc:  # noqa: BLE001 - handed to the runner, which raises it
                 self.error = exc
                 continue
-            for row, key, gen in items:
-                if key is not None and self.cache is not None:
-                    self.cache.put(key, gen)
+            if self.cache is not None:
+                self.cache.put_many([(key, gen) for _, key, gen in items if key is not None])
+            for row, _, _ in items:
                 self._report(row)
 
     def _report(self, row: GenerationRow) -> None:
@@ -81,6 +89,8 @@ class JournalWriter:
         self._queue.put(_STOP)
         self._thread.join()
         self.journal.close()
+        if self.cache is not None:
+            self.cache.close()
         if self.error is not None:
             raise self.error
 
