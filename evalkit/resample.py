@@ -27,16 +27,24 @@ from evalkit.metrics import (
 CUSTOM_ITERATIONS = 200
 
 
+_CHUNK = 64  # resamples drawn at a time: the draws never need more than a slice of the matrix
+
+
 @functools.lru_cache(maxsize=8)
 def _weights(n_samples: int, iterations: int, seed: int) -> Any:
-    """``iterations`` × ``n_samples`` matrix: how often each sample is drawn in each resample
-    (read-only; kept for the next metric drawing the same resamples)."""
+    """``iterations`` × ``n_samples`` matrix (float64, whole numbers): how often each sample is
+    drawn in each resample (read-only; kept for the next metric drawing the same resamples).
+    Drawn a slice of resamples at a time from one generator, which gives the same draws as one
+    call for the whole matrix, with a fraction of the memory."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    draws = rng.integers(0, n_samples, size=(iterations, n_samples))
-    rows = np.repeat(np.arange(iterations), n_samples) * n_samples
-    weights = np.bincount(rows + draws.ravel(), minlength=iterations * n_samples).reshape(iterations, n_samples)
+    weights = np.empty((iterations, n_samples))
+    for start in range(0, iterations, _CHUNK):
+        count = min(_CHUNK, iterations - start)
+        draws = rng.integers(0, n_samples, size=(count, n_samples))
+        draws += (np.arange(count) * n_samples)[:, None]
+        weights[start:start + count] = np.bincount(draws.ravel(), minlength=count * n_samples).reshape(count, n_samples)
     weights.setflags(write=False)
     return weights
 
@@ -90,7 +98,7 @@ def _custom(agg: Aggregate, records: Sequence[Record], samples: list[str], weigh
         return per_sample_replicates(function.per_sample, groups, weights, agg.params)
     out = np.full(weights.shape[0], np.nan)
     for b, row in enumerate(weights):
-        drawn = [r for i in np.repeat(np.arange(len(samples)), row) for r in groups[i]]
+        drawn = [r for i in np.repeat(np.arange(len(samples)), row.astype(np.intp)) for r in groups[i]]
         value = function(drawn, **agg.params)
         out[b] = np.nan if value is None else value
     return out
