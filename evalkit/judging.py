@@ -358,6 +358,8 @@ def _send(spec: str, pending: list[_Pending], args: dict[str, Any], run_dir: Run
             todo = rejected
     finally:
         backend.close()
+        if cache is not None:
+            cache.close()
 
 
 def judge_run(run_dir: RunDir, loaded: dict[str, tuple[Any, list[Sample]]], task_args: dict[str, str],

@@ -11,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from evalkit.cache import DATABASE
 from evalkit.redact import MASK, redact, redact_text, redact_url
 
 from .mock_openai_server import echo_reply, last_user, serve
@@ -42,7 +43,7 @@ def test_planted_secrets_appear_nowhere(tmp_path: Path, monkeypatch: pytest.Monk
                                            str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     out = tmp_path / "run"
-    assert (out / "run.json").is_file() and any(cache.rglob("*.json"))
+    assert (out / "run.json").is_file() and (cache / DATABASE).is_file()
     for blob in (_everything_under(out), _everything_under(cache), result.output.encode()):
         assert KEY.encode() not in blob and PASSWORD.encode() not in blob and TOKEN.encode() not in blob
     assert MASK in (out / "run.json").read_text()
