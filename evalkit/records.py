@@ -48,7 +48,7 @@ class GenerationRow(BaseModel):
 class CheckRow(BaseModel):
     """One line of ``checks.jsonl``: one constraint verdict, with the sample's table dimensions."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", ser_json_inf_nan="constants")  # NaN stays NaN, as json.dumps writes it
     pack: str
     sample_id: str
     epoch: int = 0
