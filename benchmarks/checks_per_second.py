@@ -19,7 +19,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from evalkit.checking import CheckContext
+from evalkit.checking import CheckContext, build_checker
 from evalkit.grading import Grader
 from evalkit.tasks.muldimif import PACK
 from evalkit.verifiers.text.sentences import split_sentences
@@ -59,7 +59,7 @@ def muldimif(data_dir: Path, repeat: int) -> None:
         sample = samples[row["id"]]
         ctx = CheckContext(mode="compat", sample_id=sample.id, meta=sample.meta)
         for c, judge in zip(sample.constraints, row["judges"], strict=True):
-            work.append((grader._checker(c.checker, c.params), texts[row["response_name"]], ctx, bool(judge)))
+            work.append((build_checker(c.checker, c.params), texts[row["response_name"]], ctx, bool(judge)))
 
     per_checker: dict[str, float] = defaultdict(float)
     per_count: dict[str, int] = defaultdict(int)

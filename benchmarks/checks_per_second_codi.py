@@ -15,7 +15,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from evalkit.checking import CheckContext
+from evalkit.checking import CheckContext, build_checker
 from evalkit.grading import Grader
 from evalkit.tasks.codi import PACK
 
@@ -27,11 +27,10 @@ def _work(data_dir: Path) -> list[tuple[object, str]]:
         path = data_dir / "codi" / "instructions" / f"{task}_lite.jsonl"
         for i, line in enumerate(path.read_text().splitlines()):
             rows[f"{task}-{i}"] = json.loads(line)
-    grader = Grader("compat")
     work: list[tuple[object, str]] = []
     for s in samples:
         c = s.constraints[0]
-        checker = grader._checker(c.checker, c.params)
+        checker = build_checker(c.checker, c.params)
         row = rows[s.id]
         if s.meta["task"] == "length":
             lo, hi = int(row["label"][0]), int(row["label"][1])

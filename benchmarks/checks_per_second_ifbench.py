@@ -16,7 +16,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from evalkit.checking import CheckContext
+from evalkit.checking import CheckContext, build_checker
 from evalkit.grading import Grader
 
 SETS = ("sample_output_verdicts", "synthetic_probe_verdicts", "synthetic_short_verdicts")
@@ -43,7 +43,7 @@ def main() -> None:
             row = json.loads(line)
             for i, c in enumerate(constraints_of(row["instruction_id_list"], row["kwargs"])):
                 expected = (row["strict_follow_instruction_list"][i], row["loose_follow_instruction_list"][i])
-                work.append((grader._checker(c.checker, c.params), row["response"] or "", expected))
+                work.append((build_checker(c.checker, c.params), row["response"] or "", expected))
     per_id: dict[str, float] = defaultdict(float)
     per_count: dict[str, int] = defaultdict(int)
     for run in range(args.repeat):

@@ -17,7 +17,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from evalkit.checking import CheckContext
+from evalkit.checking import CheckContext, build_checker
 from evalkit.grading import Grader
 from evalkit.tasks.ifeval import PACK
 from evalkit.verifiers.ifeval import _text
@@ -58,7 +58,7 @@ def main() -> None:
     samples = {s.id: s for s in PACK.load(args.data_dir)}
     pairs = PACK.parse_responses(args.data_dir / GPT4, list(samples.values())) or []
     grader = Grader("strict")
-    work = [(sid, i, grader._checker(c.checker, c.params), text)
+    work = [(sid, i, build_checker(c.checker, c.params), text)
             for sid, text in pairs for i, c in enumerate(samples[sid].constraints)]
     memos: dict[str, dict[str, object]] = {}
     reference = _reference(args.data_dir)

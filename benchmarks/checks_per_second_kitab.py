@@ -11,7 +11,7 @@ import argparse
 import time
 from pathlib import Path
 
-from evalkit.checking import CheckContext
+from evalkit.checking import CheckContext, build_checker
 from evalkit.grading import Grader
 from evalkit.tasks.kitab import PACK
 
@@ -26,7 +26,7 @@ def main() -> None:
     answers = ["Output:\n1. Reason: r. Title: Silver Harbor\n2. Reason: r. Title: Night Train (2005)\n",
                "Output:\n" + "".join(f"{i}. Reason: r. Title: Invented Book {i}\n" for i in range(40))]
     grader = Grader("compat")
-    work = [(grader._checker(s.constraints[0].checker, s.constraints[0].params), a,
+    work = [(build_checker(s.constraints[0].checker, s.constraints[0].params), a,
              CheckContext(sample_id=s.id, meta=s.meta, reference=s.reference)) for s in samples for a in answers]
     start = time.process_time()
     errors = 0

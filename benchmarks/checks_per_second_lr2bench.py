@@ -14,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from evalkit.api import read_responses
-from evalkit.checking import CheckContext
+from evalkit.checking import CheckContext, build_checker
 from evalkit.grading import Grader
 from evalkit.scoring import score_pack
 from evalkit.tasks.lr2bench import PACK
@@ -44,7 +44,7 @@ def main() -> None:
             c = sample.constraints[0]
             ctx = CheckContext(mode="compat", sample_id=sample.id, meta=sample.meta, reference=sample.reference)
             t0 = time.process_time()
-            grader.check_one(grader._checker(c.checker, c.params), response, ctx)
+            grader.check_one(build_checker(c.checker, c.params), response, ctx)
             if run == args.repeat - 1:
                 per_task[sample.meta["task"]] += time.process_time() - t0
                 per_count[sample.meta["task"]] += 1

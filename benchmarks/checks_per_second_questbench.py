@@ -11,7 +11,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from evalkit.checking import CheckContext
+from evalkit.checking import CheckContext, build_checker
 from evalkit.grading import Grader
 from evalkit.tasks.questbench import PACK
 
@@ -34,7 +34,7 @@ def main() -> None:
     work = []
     for s in samples:
         (c,) = s.constraints
-        checker = grader._checker(c.checker, c.params)
+        checker = build_checker(c.checker, c.params)
         ctx = CheckContext(mode="strict", sample_id=s.id, meta=s.meta, reference=s.reference)
         work.append((s.meta["subset"], checker, _gold(s.meta["subset"], s.reference), ctx, True))
         work.append((s.meta["subset"], checker, "I am not sure; End questioning. Choice: 999", ctx, False))
