@@ -95,6 +95,37 @@ def test_journal_writer_reports_a_row_only_once_it_is_on_disk(tmp_path: Path) ->
     assert [json.loads(line)["sample_id"] for line in path.read_text().splitlines()] == [str(i) for i in range(200)]
 
 
+def test_journal_writer_writes_a_burst_with_one_write_and_one_cache_transaction(tmp_path: Path) -> None:
+    from evalkit.cache import RequestCache
+    from evalkit.journal_writer import JournalWriter
+    from evalkit.records import GenerationRow
+    from evalkit.store import Journal
+    from evalkit.types import Generation
+
+    writes: list[int] = []
+    stored: list[int] = []
+
+    class Counting(Journal):
+        def write(self, lines: object) -> None:
+            batch = list(lines)  # type: ignore[call-overload]
+            writes.append(len(batch))
+            super().write(batch)
+
+    class Cache(RequestCache):
+        def put_many(self, items: object) -> None:
+            stored.append(len(items))  # type: ignore[arg-type]
+            super().put_many(items)  # type: ignore[arg-type]
+
+    cache = Cache(tmp_path / "cache")
+    writer = JournalWriter(Counting(tmp_path / "g.jsonl"), cache, lambda row: None, linger=0.5)
+    for i in range(50):  # a burst: all of it arrives within the writer's linger
+        writer.put(GenerationRow(pack="p", sample_id=str(i), status="ok", response=f"r{i}"), f"key{i}",
+                   Generation(text=f"r{i}"))
+    writer.close()
+    assert writes == [50] and stored == [50]
+    assert RequestCache(tmp_path / "cache").get("key49").text == "r49"  # type: ignore[union-attr]
+
+
 def test_journal_writer_hands_a_write_error_to_the_runner(tmp_path: Path) -> None:
     import errno
 
