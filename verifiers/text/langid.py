@@ -28,7 +28,7 @@ import random
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
-from itertools import chain
+from itertools import chain, islice
 from typing import Any
 
 import numpy as np
@@ -70,6 +70,16 @@ class _Stream:
             extra = np.fromiter((self._rng.getrandbits(32) for _ in range(more)), dtype=np.uint32, count=more)
             self.values = np.concatenate([self.values, extra])
         return self.values
+
+
+def _mostly_non_latin(text: str) -> bool:
+    """langdetect's ``len(latin) * 2 < len(non_latin)``, counting Latin letters only as far as
+    the answer needs (a few curly quotes in an English text stop the count at once)."""
+    non_latin = len(_NON_LATIN.findall(text))
+    if not non_latin:
+        return False
+    enough = (non_latin + 1) // 2  # this many Latin letters make the test false
+    return sum(1 for _ in islice(_LATIN.finditer(text), enough)) < enough
 
 
 def _decided(langprob: np.ndarray, remaining: int) -> bool:
@@ -205,7 +215,7 @@ class FastDetector:
         if not text.isascii():
             text = self._ngram.normalize_vi(text)
         text = text[:_MAX_TEXT]  # runs of spaces are left: they add no n-gram
-        if not text.isascii() and len(_LATIN.findall(text)) * 2 < len(_NON_LATIN.findall(text)):
+        if not text.isascii() and _mostly_non_latin(text):
             text = _LATIN.sub("", text)
         if not self._seen.issuperset(text):
             for ch in set(text) - self._seen:
