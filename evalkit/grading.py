@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import queue
 import threading
-import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -137,7 +136,7 @@ class EarlyGrader:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._results: dict[tuple[str, str, int], tuple[bytes, tuple[_Verdict, ...]]] = {}
         self._after = after
-        self._finishing = False
+        self._finishing = threading.Event()  # set by finish(): stop pausing between batches
         all_samples = list(self._samples.values())
         self._thread = threading.Thread(target=self._loop, args=(all_samples, after), daemon=True,
                                         name="evalkit-early-grading")
@@ -162,8 +161,8 @@ class EarlyGrader:
                     done = True
                 else:
                     self._grade(row)
-            if not done and not self._finishing:
-                time.sleep(_PAUSE_S)  # answers gather meanwhile: one thread switch per batch, not per answer
+            if not done:
+                self._finishing.wait(_PAUSE_S)  # answers gather meanwhile: one thread switch per batch, not per answer
 
     def _grade(self, row: GenerationRow) -> None:
         sample = self._samples.get((row.pack, row.sample_id))
@@ -179,7 +178,7 @@ class EarlyGrader:
 
     def finish(self) -> None:
         """Grade what is still queued and stop the thread (which no longer waits for ``after``)."""
-        self._finishing = True
+        self._finishing.set()
         if self._after is not None:
             self._after.set()
         self._queue.put(_DONE)
