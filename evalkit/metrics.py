@@ -78,11 +78,14 @@ class Aggregate:
     digits: int | None = None
     function: str = ""
     params: Mapping[str, Any] = _field(default_factory=dict)
+    # the bootstrap's resampling unit: the records sharing this dimension's value are drawn
+    # together (e.g. the five levels of one example); records without it are drawn by sample id
+    resample_by: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The declaration as written in ``scores.json`` (empty settings left out)."""
         out: dict[str, Any] = {"op": self.op}
-        for key in ("field", "denominator", "function"):
+        for key in ("field", "denominator", "function", "resample_by"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
         if self.where:
@@ -106,7 +109,7 @@ class Aggregate:
                    where=dict(obj.get("where") or {}), group_by=tuple(obj.get("group_by") or ()),
                    group_order={k: tuple(v) for k, v in (obj.get("group_order") or {}).items()},
                    summation=obj.get("summation", "pairwise"), digits=obj.get("digits"), function=obj.get("function", ""),
-                   params=dict(obj.get("params") or {}))
+                   params=dict(obj.get("params") or {}), resample_by=obj.get("resample_by", ""))
 
 
 @dataclass(frozen=True)
@@ -141,9 +144,9 @@ def ratio(numerator: str, denominator: str, **kwargs: Any) -> Aggregate:
     return Aggregate(op="ratio", field=numerator, denominator=denominator, **kwargs)
 
 
-def custom(function: str, **params: Any) -> Aggregate:
-    """Shorthand for ``Aggregate(op="custom", function=function, params=params)``."""
-    return Aggregate(op="custom", function=function, params=params)
+def custom(function: str, resample_by: str = "", **params: Any) -> Aggregate:
+    """Shorthand for ``Aggregate(op="custom", function=function, params=params, resample_by=...)``."""
+    return Aggregate(op="custom", function=function, params=params, resample_by=resample_by)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,12 @@
 """Seeded bootstrap over sample ids for any declared metric: CIs and paired two-run tests.
 
 A resample draws sample ids with replacement (all epochs of a sample travel together) and
-recomputes the metric. ``mean`` and ``ratio`` aggregations (grouped or not) are recomputed for
+recomputes the metric. A metric whose aggregation names ``resample_by`` (a dimension) draws the
+values of that dimension instead, all records sharing one travelling together (e.g. the five
+levels of a FollowBench example, the generations of one CoDI context); records without it are
+drawn by sample id. A unit drawn several times enters a ``custom`` function as that many distinct
+copies (their sample ids and ``resample_by`` values marked ``#1``, ``#2``…), so a function that
+groups records counts each copy as a group of its own. ``mean`` and ``ratio`` aggregations (grouped or not) are recomputed for
 all resamples at once from per-sample sums, and so are ``custom`` ones that are a mean of a
 per-sample value (``evalkit.metrics.per_sample_mean``, e.g. pass@k: each draw of a sample counts
 as one sample); other ``custom`` ones call their function per resample (fewer resamples, as that
@@ -11,7 +16,9 @@ is slower).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from evalkit.metrics import (
@@ -66,16 +73,44 @@ def _group_means(values: Any, keys: list[tuple[str, ...]], depth: int) -> Any:
     return values[:, 0]
 
 
+def unit_of(agg: Aggregate) -> Callable[[Record], str]:
+    """The resampling unit of a record under ``agg``: its sample id, or with ``resample_by`` the
+    value of that dimension (the sample id where the record lacks it)."""
+    dim = agg.resample_by
+    if not dim:
+        return operator.attrgetter("sample_id")
+
+    def unit(r: Record) -> str:
+        value = str(r.dims.get(dim) or "")
+        return f"{dim}={value}" if value else f"sample={r.sample_id}"
+
+    return unit
+
+
+def _units(agg: Aggregate, records: Sequence[Record]) -> list[str]:
+    """The distinct resampling units of ``records``, in order of first appearance."""
+    return list(dict.fromkeys(map(unit_of(agg), records)))
+
+
+def _copy(r: Record, k: int, dim: str) -> Record:
+    """The ``k``-th extra copy of a drawn record: sample id (and ``dim``'s value) marked ``#k``."""
+    dims = dict(r.dims)
+    if dim and dims.get(dim):
+        dims[dim] = f"{dims[dim]}#{k}"
+    return replace(r, sample_id=f"{r.sample_id}#{k}", dims=dims)
+
+
 def _declarative(agg: Aggregate, records: Sequence[Record], samples: list[str], weights: Any) -> Any:
     import numpy as np
 
     index = {s: i for i, s in enumerate(samples)}
+    unit = unit_of(agg)
     keys = list(dict.fromkeys(tuple(str(r.dims.get(g, "")) for g in agg.group_by) for r in records))
     gindex = {k: j for j, k in enumerate(keys)}
     num = np.zeros((len(samples), max(len(keys), 1)))
     den = np.zeros_like(num)
     for r in records:
-        cell = (index[r.sample_id], gindex[tuple(str(r.dims.get(g, "")) for g in agg.group_by)])
+        cell = (index[unit(r)], gindex[tuple(str(r.dims.get(g, "")) for g in agg.group_by)])
         num[cell] += float(r.values[agg.field])
         den[cell] += 1.0 if agg.op == "mean" else float(r.values[agg.denominator])
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -89,16 +124,29 @@ def _declarative(agg: Aggregate, records: Sequence[Record], samples: list[str], 
 def _custom(agg: Aggregate, records: Sequence[Record], samples: list[str], weights: Any) -> Any:
     import numpy as np
 
-    by_sample: dict[str, list[Record]] = {}
+    unit = unit_of(agg)
+    by_unit: dict[str, list[Record]] = {}
     for r in records:
-        by_sample.setdefault(r.sample_id, []).append(r)
+        by_unit.setdefault(unit(r), []).append(r)
     function = resolve(agg.function)
-    groups = [by_sample.get(s, []) for s in samples]
+    groups = [by_unit.get(s, []) for s in samples]
     if hasattr(function, "per_sample"):  # a mean over samples: all resamples at once
         return per_sample_replicates(function.per_sample, groups, weights, agg.params)
+    copies: dict[tuple[int, int], list[Record]] = {}
+
+    def copy(i: int, k: int) -> list[Record]:
+        found = copies.get((i, k))
+        if found is None:
+            found = copies[(i, k)] = [_copy(r, k, agg.resample_by) for r in groups[i]]
+        return found
+
     out = np.full(weights.shape[0], np.nan)
     for b, row in enumerate(weights):
-        drawn = [r for i in np.repeat(np.arange(len(samples)), row.astype(np.intp)) for r in groups[i]]
+        drawn: list[Record] = []
+        for i in np.flatnonzero(row).tolist():
+            drawn += groups[i]
+            for k in range(1, int(row[i])):
+                drawn += copy(i, k)
         value = function(drawn, **agg.params)
         out[b] = np.nan if value is None else value
     return out
@@ -119,10 +167,11 @@ def _iterations(agg: Aggregate) -> int:
 
 
 def bootstrap_ci(agg: Aggregate, records: Sequence[Record], seed: int = BOOTSTRAP_SEED) -> tuple[float | None, float | None]:
-    """95% percentile bootstrap interval of the metric over sample ids (None, None without data)."""
+    """95% percentile bootstrap interval of the metric over its resampling units (sample ids
+    unless the aggregation names ``resample_by``; None, None without data)."""
     import numpy as np
 
-    samples = list(dict.fromkeys(r.sample_id for r in records))
+    samples = _units(agg, records)
     if not samples:
         return None, None
     values = replicates(agg, records, samples, _weights(len(samples), _iterations(agg), seed))
@@ -146,8 +195,8 @@ def paired_bootstrap(agg: Aggregate, base: Sequence[Record], cur: Sequence[Recor
 
     from evalkit.metrics import compute
 
-    shared = set(r.sample_id for r in base) & set(r.sample_id for r in cur)
-    samples = [s for s in dict.fromkeys(r.sample_id for r in base) if s in shared]
+    shared = set(_units(agg, base)) & set(_units(agg, cur))
+    samples = [s for s in _units(agg, base) if s in shared]
     if not samples:
         return None, None, 1.0
     weights = _weights(len(samples), _iterations(agg), seed)

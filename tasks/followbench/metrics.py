@@ -226,7 +226,7 @@ def _declared_metrics() -> tuple[Metric, ...]:
         out += [Metric(f"HSR_{cat}", f"HSR of {cat} instructions", mean("hard", where={"category": cat}, **seq)),
                 Metric(f"SSR_{cat}", f"SSR of {cat} instructions", mean("soft", where={"category": cat}, **seq))]
     out += [Metric("CSL_norm", "consecutive satisfied levels ÷ 5, mean over complete level-1–5 groups",
-                   custom("evalkit.tasks.followbench.metrics:csl_norm")),
+                   custom("evalkit.tasks.followbench.metrics:csl_norm", resample_by="example_id")),
             Metric("HSR_weighted", "upstream aggregator: mean over categories of Σ k·HSR@k / 15",
                    custom("evalkit.tasks.followbench.metrics:weighted_score", attr="hard")),
             Metric("SSR_weighted", "upstream aggregator: mean over categories of Σ k·SSR@k / 15",
