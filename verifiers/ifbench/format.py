@@ -115,6 +115,11 @@ class EmojiSentences(IfbenchChecker):
     """Passes when every sentence (punctuation deleted, stripped, non-empty) ends with an emoji in
     its last two characters, or, for a non-final one, the next sentence starts with an emoji."""
 
+    @classmethod
+    def prepare(cls) -> None:
+        """Load the emoji package's database (read from JSON on its first lookup)."""
+        _is_emoji("x")
+
     def test(self, text: str) -> bool:
         """See the class docstring."""
         parts = sentence_list(text)
