@@ -22,7 +22,13 @@ from click.testing import CliRunner
 from cli import main
 from evalkit.backends import BACKENDS
 from evalkit.backends.base import OnResult
-from evalkit.backends.engine_worker import CRASH_AT_ENV, EngineCrashed, describe_exit, flag
+from evalkit.backends.engine_worker import (
+    CRASH_AT_ENV,
+    CRASH_ON_ENV,
+    EngineCrashed,
+    describe_exit,
+    flag,
+)
 from evalkit.backends.llamacpp import LlamaCppBackend, llama_class
 from evalkit.backends.mock import MockBackend
 from evalkit.backends.vllm_offline import VLLMBackend
@@ -72,6 +78,7 @@ def _mock_engines(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setitem(BACKENDS, "wlocal", f"{__name__}:MockLlama")
     monkeypatch.setitem(BACKENDS, "wvllm", f"{__name__}:MockVLLM")
     monkeypatch.delenv(CRASH_AT_ENV, raising=False)
+    monkeypatch.delenv(CRASH_ON_ENV, raising=False)
     yield
 
 
@@ -269,3 +276,62 @@ def test_models_load_with_extra_bufts_as_asked(monkeypatch: pytest.MonkeyPatch) 
             llama_class(False)(model_path="m.gguf")
     finally:
         llama_class.cache_clear()
+
+
+def _crash_run(out: Path, model: str, *extra: str, crash_on: str | None = None, crash_at: int | None = None) -> Any:
+    env = {CRASH_ON_ENV: crash_on or None, CRASH_AT_ENV: str(crash_at) if crash_at else None}
+    return CliRunner().invoke(main, ["run", "--model", model, "--limit", "5", "--out", str(out), *extra], env=env)
+
+
+def _prompt(i: int) -> str:
+    return str(get_pack("starter").load(None, {})[i].messages[-1]["content"])
+
+
+def test_on_crash_skip_journals_the_request_that_crashed_and_goes_on(tmp_path: Path) -> None:
+    out, ids = tmp_path / "run", _ids(5)
+    result = _crash_run(out, "wlocal:upper", "-M", "on_crash=skip", crash_on=_prompt(2))
+    assert result.exit_code == 0, result.output
+    rows = {r["sample_id"]: r for r in _rows(out)}
+    assert sorted(rows) == sorted(ids)
+    assert rows[ids[2]]["status"] == "error" and "died with SIGSEGV" in rows[ids[2]]["error"]
+    assert all(rows[i]["status"] != "error" for i in ids if i != ids[2])
+    assert (f"warning: the mock llama engine died with SIGSEGV on starter/{ids[2]} (epoch 0); journaled as an "
+            "error, going on with a new engine (crash 1 of at most 3)") in result.output
+    # a resume asks the failed request again (it crashes again and is skipped again) and nothing else
+    again = _crash_run(out, "wlocal:upper", "-M", "on_crash=skip", crash_on=_prompt(2))
+    assert again.exit_code == 0 and again.output.count("warning: the mock llama engine died") == 1
+    # the option changes nothing that is generated: a resume without it (and without the crash) fills the gap
+    fixed = _crash_run(out, "wlocal:upper")
+    assert fixed.exit_code == 0, fixed.output
+    assert all(r["status"] != "error" for r in _rows_last(out))
+
+
+def _rows_last(out: Path) -> list[dict[str, Any]]:
+    """The journal with the last row of each (sample, epoch) (what the run directory means)."""
+    return list({(r["sample_id"], r["epoch"]): r for r in _rows(out)}.values())
+
+
+def test_on_crash_skip_finds_the_request_of_a_batch_that_crashes(tmp_path: Path) -> None:
+    out, ids = tmp_path / "run", _ids(5)
+    result = _crash_run(out, "wvllm:upper", "-M", "chunk_size=2", "-M", "on_crash=skip", crash_on=_prompt(3))
+    assert result.exit_code == 0, result.output
+    assert (f"on a batch of 2 requests starting with starter/{ids[2]} (epoch 0); sending them again one at a time"
+            in result.output)
+    rows = {r["sample_id"]: r for r in _rows(out)}
+    assert sorted(rows) == sorted(ids)
+    assert [i for i in ids if rows[i]["status"] == "error"] == [ids[3]]
+
+
+def test_on_crash_skip_stops_after_max_crashes(tmp_path: Path) -> None:
+    out, ids = tmp_path / "run", _ids(5)
+    result = _crash_run(out, "wlocal:upper", "-M", "on_crash=skip", "-M", "max_crashes=2", crash_at=1)
+    assert result.exit_code == 2, result.output
+    assert _last_line(result.output).startswith(
+        f"error: the mock llama engine (upper) died with SIGSEGV while generating starter/{ids[2]} (epoch 0)")
+    assert [(r["sample_id"], r["status"]) for r in _rows(out)] == [(ids[0], "error"), (ids[1], "error")]
+
+
+def test_on_crash_takes_stop_or_skip(tmp_path: Path) -> None:
+    result = _crash_run(tmp_path / "run", "wlocal:upper", "-M", "on_crash=maybe")
+    assert result.exit_code == 2
+    assert _last_line(result.output) == "error: -M on_crash= expects stop or skip, got 'maybe'"

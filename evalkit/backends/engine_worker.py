@@ -17,10 +17,17 @@ the API grades what finished and the CLI exits with status 2; a re-run into the 
 resumes after the last journaled generation. Sequential engines (llama.cpp) get one request per
 message, so the request in flight is known exactly; batch engines (vLLM) get a whole chunk.
 
+``-M on_crash=skip`` goes on instead: a request that was alone in the worker when it died is
+journaled as an error (retried, like every error, on the next resume) and a fresh worker takes
+the rest; the requests of a batch that died together are sent again one at a time to find the
+one that crashes. After ``-M max_crashes`` crashes (3) the run stops as above, so an engine that
+crashes on everything still ends the run quickly.
+
 ``-M worker=false`` runs the engine in the calling process instead (no crash protection; the
 default where the worker's pipes are not available, i.e. not on POSIX systems).
-The environment variable ``EVALKIT_TEST_ENGINE_CRASH_AT=k`` (read only by the worker) makes the
-worker kill itself with SIGSEGV when it receives its k-th request: the crash-safety tests use it.
+The environment variables ``EVALKIT_TEST_ENGINE_CRASH_AT=k`` and ``EVALKIT_TEST_ENGINE_CRASH_ON=text``
+(read only by the worker) make the worker kill itself with SIGSEGV when it receives its k-th
+request, or a request whose messages contain ``text``: the crash-safety tests use them.
 """
 
 from __future__ import annotations
@@ -37,12 +44,15 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any, ClassVar
 
-from evalkit.backends.base import Backend, OnResult
+from evalkit.backends.base import Backend, OnResult, number_option
 from evalkit.errors import EvalkitError
 from evalkit.runner import RunAborted
 from evalkit.types import Generation, GenerationConfig, GenerationRequest
 
 CRASH_AT_ENV = "EVALKIT_TEST_ENGINE_CRASH_AT"
+CRASH_ON_ENV = "EVALKIT_TEST_ENGINE_CRASH_ON"
+ON_CRASH = ("stop", "skip")
+MAX_CRASHES = 3
 # the worker imports the same evalkit as its parent (argv[1]: the folder holding it)
 BOOTSTRAP = ("import sys; root = sys.argv[1]; root in sys.path or sys.path.insert(0, root); "
              "from evalkit.backends.engine_worker import main; main()")
@@ -52,7 +62,12 @@ EXIT_WAIT_S = 30.0  # a polite close lets the engine shut down (vLLM stops its o
 
 
 class EngineCrashed(RunAborted):
-    """The worker process of an in-process engine died; every finished generation is journaled."""
+    """The worker process of an in-process engine died; every finished generation is journaled.
+    ``in_flight``: the requests it was generating that got no result; ``how``: how it ended."""
+
+    def __init__(self, message: str, in_flight: Sequence[GenerationRequest] = (), how: str = "") -> None:
+        super().__init__(message)
+        self.in_flight, self.how = list(in_flight), how
 
 
 def flag(value: Any, key: str) -> bool:
@@ -184,7 +199,7 @@ class EngineWorker:
         raise EngineCrashed(
             f"the {self.label} engine ({self.model}) died with {describe_exit(code)} while generating "
             f"{describe_requests(in_flight)}, after {delivered} finished generations (all journaled); "
-            "re-run into the same --out to resume")
+            "re-run into the same --out to resume", in_flight, describe_exit(code))
 
     def stop(self, kill: bool = False) -> None:
         """Close the pipes and end the worker: ask it to close (it frees the engine), or with
@@ -233,11 +248,15 @@ class WorkerBackend(Backend):
     engine: ClassVar[str] = ""  # "module:Class" of the in-process engine
     engine_label: ClassVar[str] = ""  # how errors name the engine, e.g. "llama.cpp"
     sequential: ClassVar[bool] = True  # one request per message (False: the whole batch at once)
-    transport_options = frozenset({"worker"})
+    transport_options = frozenset({"worker", "on_crash", "max_crashes"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.use_worker = flag(self.options.get("worker", os.name == "posix"), "worker")
+        self.on_crash = str(self.options.get("on_crash", "stop")).strip().lower()
+        if self.on_crash not in ON_CRASH:
+            raise EvalkitError(f"-M on_crash= expects stop or skip, got {self.options['on_crash']!r}")
+        self.max_crashes = int(number_option(self.options, "max_crashes", MAX_CRASHES, "-M", integer=True))
         self._worker: EngineWorker | None = None
         self._local: Backend | None = None
 
@@ -258,9 +277,56 @@ class WorkerBackend(Backend):
         if not self.use_worker:
             self.in_process().generate(requests, config, on_result)
             return
+        if self.on_crash == "skip":
+            self._generate_skipping_crashes(requests, config, on_result)
+            return
+        self._running().generate(requests, config, on_result, self.batch_size(len(requests)), self.stats)
+
+    def _running(self) -> EngineWorker:
+        """The worker, started (again) when there is none or it has died."""
         if self._worker is None or not self._worker.alive():
             self._worker = EngineWorker(self.engine, self.model, self.options, self.engine_label).start()
-        self._worker.generate(requests, config, on_result, self.batch_size(len(requests)), self.stats)
+        return self._worker
+
+    def _generate_skipping_crashes(self, requests: Sequence[GenerationRequest], config: GenerationConfig,
+                                   on_result: OnResult) -> None:
+        """``-M on_crash=skip``: a request the worker died on alone becomes an error row and a fresh
+        worker goes on; a batch that died is sent again a request at a time; the crash after
+        ``max_crashes`` is raised (the run stops as without the option)."""
+        finished: set[int] = set()
+
+        def record(request: GenerationRequest, gen: Generation) -> None:
+            finished.add(id(request))
+            on_result(request, gen)
+
+        queue = [(list(requests), self.batch_size(len(requests)))]
+        crashes = 0
+        while queue:
+            todo, batch = queue.pop(0)
+            todo = [r for r in todo if id(r) not in finished]
+            if not todo:
+                continue
+            try:
+                self._running().generate(todo, config, record, batch, self.stats)
+            except EngineCrashed as crash:
+                self._worker = None
+                crashes += 1
+                if crashes > self.max_crashes:
+                    raise
+                suspects = [r for r in crash.in_flight if id(r) not in finished]
+                rest = [r for r in todo if id(r) not in finished and all(r is not s for s in suspects)]
+                if len(suspects) == 1:
+                    record(suspects[0], Generation(error=f"the {self.engine_label} engine died with {crash.how} "
+                                                         "on this request; skipped (-M on_crash=skip)"))
+                    print(f"warning: the {self.engine_label} engine died with {crash.how} on "
+                          f"{describe_requests(suspects)}; journaled as an error, going on with a new engine "
+                          f"(crash {crashes} of at most {self.max_crashes})", file=sys.stderr)
+                    queue.insert(0, (rest, batch))
+                else:
+                    print(f"warning: the {self.engine_label} engine died with {crash.how} on "
+                          f"{describe_requests(suspects)}; sending them again one at a time "
+                          f"(crash {crashes} of at most {self.max_crashes})", file=sys.stderr)
+                    queue[0:0] = [([s], 1) for s in suspects] + [(rest, batch)]
 
     def close(self) -> None:
         """Stop the worker process (and drop an in-process engine)."""
@@ -287,6 +353,7 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
     """The worker's loop: remember the engine to build, then answer ``generate`` messages
     (building the engine on the first) until the parent closes."""
     crash_at = int(os.environ.get(CRASH_AT_ENV) or 0)
+    crash_on = os.environ.get(CRASH_ON_ENV) or ""
     received = 0
     spec: tuple[str, str, dict[str, Any]] | None = None
     engine: Backend | None = None
@@ -302,7 +369,8 @@ def _serve(inbox: Connection, outbox: Connection) -> None:
             continue
         _, requests, config = message
         received += len(requests)
-        if crash_at and received >= crash_at:
+        if (crash_at and received >= crash_at) or (crash_on and any(
+                crash_on in str(m.get("content", "")) for r in requests for m in r.messages)):
             os.kill(os.getpid(), signal.SIGSEGV)
         try:
             if engine is None:

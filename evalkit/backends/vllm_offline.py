@@ -22,8 +22,8 @@ from evalkit.backends.engine_worker import WorkerBackend
 from evalkit.errors import EvalkitError
 from evalkit.types import Generation, GenerationConfig, GenerationRequest
 
-EVALKIT_OPTIONS = {"chunk_size", "worker"}
-TRANSPORT_OPTIONS = frozenset({"chunk_size", "gpu_memory_utilization", "enforce_eager", "worker"})
+EVALKIT_OPTIONS = {"chunk_size", "worker", "on_crash", "max_crashes"}
+TRANSPORT_OPTIONS = frozenset({"chunk_size", "gpu_memory_utilization", "enforce_eager", "worker", "on_crash", "max_crashes"})
 
 
 class VLLMEngine(Backend):
