@@ -67,3 +67,23 @@ def test_engine_crash_is_one_line_error_and_the_rerun_resumes(tmp_path: Path, mo
     assert resumed.exit_code == 0, resumed.output
     rows = [json.loads(line) for line in (out / "generations.jsonl").read_text().splitlines()]
     assert [r["sample_id"] for r in rows] == ids and all(r["status"] in {"ok", "truncated"} for r in rows)
+
+
+def test_on_crash_skip_goes_on_past_a_prompt_that_kills_the_engine(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("llama_cpp", reason="needs the 'local' extra")
+    from evalkit.backends.engine_worker import CRASH_AT_ENV, CRASH_ON_ENV
+    from evalkit.packs import get_pack
+
+    monkeypatch.delenv(CRASH_AT_ENV, raising=False)
+    monkeypatch.delenv(CRASH_ON_ENV, raising=False)
+    samples = get_pack("starter").load(None, {})[:3]
+    ids = [s.id for s in samples]
+    out = tmp_path / "run"
+    args = ["run", "--limit", "3", "--max-tokens", "16", "-M", "on_crash=skip", "--out", str(out)]
+    result = CliRunner().invoke(main, args, env={CRASH_ON_ENV: str(samples[1].messages[-1]["content"])})
+    assert result.exit_code == 0, result.output
+    assert f"warning: the llama.cpp engine died with SIGSEGV on starter/{ids[1]} (epoch 0)" in result.output
+    rows = {r["sample_id"]: r for r in map(json.loads, (out / "generations.jsonl").read_text().splitlines())}
+    assert rows[ids[1]]["status"] == "error" and "SIGSEGV" in rows[ids[1]]["error"]
+    assert all(rows[i]["status"] in {"ok", "truncated"} and rows[i]["response"].strip() for i in (ids[0], ids[2]))
