@@ -31,20 +31,17 @@ from evalkit.types import Generation, GenerationConfig, GenerationRequest
 _STORED = [f.name for f in fields(Generation) if f.name not in {"latency_s", "attempts", "cached", "error"}]
 
 
-def request_key(identity: dict[str, Any], config: GenerationConfig, request: GenerationRequest,
-                config_doc: dict[str, Any] | None = None) -> str:
-    """sha256 of (backend identity, generation config, messages sent, epoch); ``config_doc`` is
-    ``asdict(config)`` when the caller has it already."""
-    doc = {"identity": identity, "config": config_doc if config_doc is not None else asdict(config),
-           "messages": chat_messages(request, config), "epoch": request.epoch}
-    text = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+def request_key(identity: dict[str, Any], config: GenerationConfig, request: GenerationRequest) -> str:
+    """The cache key of one request (see :func:`request_keys`)."""
+    return request_keys(identity, {request.pack: config}, [request])[(request.pack, request.sample_id, request.epoch)]
 
 
 def request_keys(identity: dict[str, Any], configs: dict[str, GenerationConfig],
                  requests: Sequence[GenerationRequest]) -> dict[tuple[str, str, int], str]:
-    """:func:`request_key` of every request by (pack, sample id, epoch): the same digests, with
-    the JSON around the epoch encoded once per (pack, messages) rather than once per epoch."""
+    """The cache key of every request by (pack, sample id, epoch): the sha256 of the JSON document
+    ``{"config", "epoch", "identity", "messages"}`` (keys sorted, non-ASCII as is, lone surrogates
+    passed through): the pack's generation config, the epoch, the backend identity and the
+    messages sent. The JSON around the epoch is encoded once per (pack, messages), not per epoch."""
     def enc(obj: Any) -> str:
         return json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str)
 

@@ -195,8 +195,9 @@ def paired_bootstrap(agg: Aggregate, base: Sequence[Record], cur: Sequence[Recor
 
     from evalkit.metrics import compute
 
-    shared = set(_units(agg, base)) & set(_units(agg, cur))
-    samples = [s for s in _units(agg, base) if s in shared]
+    base_units = _units(agg, base)
+    shared = set(base_units) & set(_units(agg, cur))
+    samples = [s for s in base_units if s in shared]
     if not samples:
         return None, None, 1.0
     weights = _weights(len(samples), _iterations(agg), seed)

@@ -1,12 +1,15 @@
-"""The request cache: batch keys equal single keys, lookups in an empty cache create nothing, a\nbatch is one transaction, and entries of the older one-file-per-entry layout are still found."""
+"""The request cache: keys are the documented digest, lookups in an empty cache create nothing, a\nbatch is one transaction, and entries of the older one-file-per-entry layout are still found."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
+from dataclasses import asdict
 from pathlib import Path
 
+from evalkit.backends.base import chat_messages
 from evalkit.cache import DATABASE, RequestCache, request_key, request_keys, serve_cached
 from evalkit.types import Generation, GenerationConfig, GenerationRequest
 
@@ -31,7 +34,11 @@ def test_request_keys_equal_request_key_for_every_request() -> None:
     assert keys[("a", "s0", 0)] != keys[("a", "s0", 1)] != keys[("b", "t1", 1)]
     assert keys[("a", "s0", 0)] == keys[("a", "s1", 0)]  # the key is the content, not the sample id
     for r in requests:
-        assert keys[(r.pack, r.sample_id, r.epoch)] == request_key(identity, configs[r.pack], r)
+        doc = {"identity": identity, "config": asdict(configs[r.pack]),
+               "messages": chat_messages(r, configs[r.pack]), "epoch": r.epoch}
+        text = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str)
+        expected = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        assert keys[(r.pack, r.sample_id, r.epoch)] == expected == request_key(identity, configs[r.pack], r)
 
 
 def test_lookups_in_a_missing_cache_create_nothing_and_a_stored_entry_is_found(tmp_path: Path) -> None:

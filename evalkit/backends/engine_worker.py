@@ -314,7 +314,8 @@ class WorkerBackend(Backend):
                 if crashes > self.max_crashes:
                     raise
                 suspects = [r for r in crash.in_flight if id(r) not in finished]
-                rest = [r for r in todo if id(r) not in finished and all(r is not s for s in suspects)]
+                finished_or_suspect = finished | {id(r) for r in suspects}
+                rest = [r for r in todo if id(r) not in finished_or_suspect]
                 if len(suspects) == 1:
                     record(suspects[0], Generation(error=f"the {self.engine_label} engine died with {crash.how} "
                                                          "on this request; skipped (-M on_crash=skip)"))

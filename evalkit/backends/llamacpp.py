@@ -146,7 +146,7 @@ class LlamaCppBackend(WorkerBackend):
     engine = "evalkit.backends.llamacpp:LlamaCppEngine"
     engine_label = "llama.cpp"
     sequential = True
-    transport_options = frozenset({"worker", "verbose", "on_crash", "max_crashes"})
+    transport_options = WorkerBackend.transport_options | {"verbose"}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -22,8 +22,8 @@ from evalkit.backends.engine_worker import WorkerBackend
 from evalkit.errors import EvalkitError
 from evalkit.types import Generation, GenerationConfig, GenerationRequest
 
-EVALKIT_OPTIONS = {"chunk_size", "worker", "on_crash", "max_crashes"}
-TRANSPORT_OPTIONS = frozenset({"chunk_size", "gpu_memory_utilization", "enforce_eager", "worker", "on_crash", "max_crashes"})
+EVALKIT_OPTIONS = WorkerBackend.transport_options | {"chunk_size"}  # read by evalkit, not passed to LLM(...)
+TRANSPORT_OPTIONS = EVALKIT_OPTIONS | {"gpu_memory_utilization", "enforce_eager"}
 
 
 class VLLMEngine(Backend):
