@@ -6,11 +6,20 @@ probabilities by the weights of randomly chosen n-grams (Python's Mersenne Twist
 until one language passes 0.99999. This module performs exactly the same floating-point
 operations in the same order, with these changes that do not alter any value:
 
+- the language profiles are read as ``DetectorFactory.load_profile`` reads them (the same
+  files in the same order, each probability the same division) into one float64 matrix, a row
+  per n-gram, instead of a Python list of 55 floats per n-gram (faster to load and to read);
 - the n-grams of a word depend only on the word (and whether a space follows it), so they are
   computed once per distinct word;
 - the random stream seeded with 0 is the same for every text, so its 32-bit outputs are drawn
   once; choices and Gaussian draws are derived from them as ``random.Random`` does;
-- the 55 products of five updates are computed with numpy (element-wise, left to right);
+- the trials run in a small compiled module (``verifiers/text/_langtrial.c``): the same
+  additions, multiplications and divisions in the same order, the Gaussian draws through the
+  same libm functions as Python's ``math``, and each sum added as the running Python's ``sum()``
+  adds it (checked on samples before the module is used); it also cuts plain words into their
+  n-grams. Where it is not built (no C compiler at install time) or ``EVALKIT_LANGID_NATIVE=0``
+  is set, the 55 products of five updates are computed with numpy (element-wise, left to
+  right);
 - the convergence test looks at the language that led the last test while it holds over 40% of
   the total (no other language can then pass 0.99999), and at all of them otherwise;
 - only the answer (the leading language) is needed, so the trials stop as soon as the remaining
@@ -22,8 +31,10 @@ Where the running Python's ``random`` would derive values differently (checked o
 
 from __future__ import annotations
 
+import json
 import math
 import operator
+import os
 import random
 import re
 from collections.abc import Callable, Iterable
@@ -39,7 +50,10 @@ _ALPHA, _ALPHA_WIDTH, _BASE_FREQ = 0.5, 0.05, 10000
 _ITERATION_LIMIT, _CONV_THRESHOLD, _PROB_THRESHOLD = 1000, 0.99999, 0.1
 _MAX_TEXT = 10000
 _LATIN = re.compile("[A-z]")
-_NON_LATIN = re.compile("[\u0300-\u1dff\u1f00-\U0010ffff]")  # >= U+0300, not Latin Extended Additional
+# langdetect's cleaning counts every character from U+0300 up as non-Latin: it means to leave out
+# Latin Extended Additional (Vietnamese letters such as "ậ"), but compares unicode_block()'s
+# block number with the block's name, which is never equal
+_NON_LATIN = re.compile("[\u0300-\U0010ffff]")
 _SPACES = re.compile(" {2,}")
 _WORD_CACHE_LIMIT = 200_000
 
@@ -54,6 +68,66 @@ def _factory() -> Any:
     factory.load_profile(PROFILES_DIRECTORY)
     factory.set_seed(SEED)
     return factory
+
+
+class Profiles:
+    """langdetect's language profiles as ``DetectorFactory.load_profile(PROFILES_DIRECTORY)``
+    loads them: ``langs`` in the order it adds them (the directory's listing order), and for
+    every 1–3-character n-gram of any profile a row of ``matrix`` (``row_of[gram]``) holding
+    ``count / n_words[len(gram) - 1]`` per language (0.0 where a profile lacks it). Row 0 is
+    all zeros and belongs to no n-gram."""
+
+    def __init__(self, directory: str) -> None:
+        profiles = []
+        for name in os.listdir(directory):  # langdetect's order: the listing's, unsorted
+            path = os.path.join(directory, name)
+            if name.startswith(".") or not os.path.isfile(path):
+                continue
+            with open(path, encoding="utf-8") as handle:
+                profiles.append(json.load(handle))
+        self.langs: list[str] = [str(p["name"]) for p in profiles]
+        if len(set(self.langs)) != len(self.langs):
+            raise ValueError(f"duplicate language profiles in {directory}")
+        grams = dict.fromkeys(g for p in profiles for g in p["freq"] if 1 <= len(g) <= 3)
+        self.row_of: dict[str, int] = {g: row for row, g in enumerate(grams, 1)}
+        self.matrix = np.zeros((len(self.row_of) + 1, len(profiles)))
+        for column, profile in enumerate(profiles):
+            freq = profile["freq"]
+            known = [g for g in freq if 1 <= len(g) <= 3]
+            rows = np.fromiter(map(self.row_of.__getitem__, known), dtype=np.intp, count=len(known))
+            counts = np.fromiter(map(freq.__getitem__, known), dtype=np.float64, count=len(known))
+            lengths = np.fromiter(map(len, known), dtype=np.intp, count=len(known))
+            n_words = np.asarray(profile["n_words"], dtype=np.float64)
+            # langdetect: 1.0 * count / n_words[length - 1], one IEEE division per entry
+            self.matrix[rows, column] = (1.0 * counts) / n_words[lengths - 1]
+
+
+def _native_module() -> Any:
+    """The compiled module (``_langtrial``); None where it is not built or is turned off
+    (``EVALKIT_LANGID_NATIVE=0``)."""
+    if os.environ.get("EVALKIT_LANGID_NATIVE", "1") == "0":
+        return None
+    try:
+        from evalkit.verifiers.text import _langtrial  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _langtrial
+
+
+def _native_trials(_langtrial: Any, stream: _Stream) -> tuple[Callable[..., int], int] | None:
+    """The compiled trials and the summation mode matching this Python's ``sum()`` of floats (0
+    left to right, 1 Neumaier as in CPython 3.12+); None where the module derives a sum or a
+    Gaussian draw differently from Python (checked here on samples)."""
+    values = stream.ensure(4100)
+    if any(_langtrial.gauss_pair(values, pos) != _gauss_pair(values, pos) for pos in range(4096)):
+        return None
+    rng = random.Random(SEED)
+    probes = [[1e16, 1.0, -1e16], [1.0, 1e100, 1.0, -1e100]]
+    probes += [[rng.random() ** rng.randrange(1, 60) for _ in range(rng.randrange(1, 80))] for _ in range(200)]
+    for mode in (0, 1):
+        if all(_langtrial.python_sum(np.array(v, dtype=np.float64), mode) == sum(v) for v in probes):
+            return _langtrial.probabilities, mode
+    return None
 
 
 class _Stream:
@@ -156,20 +230,8 @@ def _plain_slices(length: int, spaced: bool) -> tuple[slice, ...]:
     return tuple(cuts)
 
 
-class _RowIds(dict[str, int]):
-    """n-gram -> row id, computed on first lookup."""
-
-    def __init__(self, compute: Callable[[str], int]) -> None:
-        super().__init__()
-        self.compute = compute
-
-    def __missing__(self, gram: str) -> int:
-        row = self[gram] = self.compute(gram)
-        return row
-
-
 class _WordRows(dict[str, list[int]]):
-    """word -> its n-gram row ids, computed on first lookup (bounded)."""
+    """word -> its known n-grams' rows, computed on first lookup (bounded)."""
 
     def __init__(self, compute: Callable[[str, bool], list[int]], spaced: bool) -> None:
         super().__init__()
@@ -182,28 +244,47 @@ class _WordRows(dict[str, list[int]]):
         return rows
 
 
+class NGramRows:
+    """The n-grams langdetect draws from for a text: those it knows, in its order, as their
+    rows in :attr:`Profiles.matrix`, kept word by word (each word's list is shared by every text
+    that has the word): n-gram ``k`` of the text is the ``k``-th of the lists joined."""
+
+    __slots__ = ("words", "count")
+
+    def __init__(self, words: list[list[int]]) -> None:
+        self.words = words
+        self.count = sum(map(len, words))
+
+    def __len__(self) -> int:
+        return self.count
+
+    def flat(self) -> list[int]:
+        """All the rows in one list."""
+        return list(chain.from_iterable(self.words))
+
+
 class FastDetector:
     """langdetect's seeded detector, with the per-word and per-stream work done once."""
 
     def __init__(self) -> None:
         from langdetect.detector import Detector
+        from langdetect.detector_factory import PROFILES_DIRECTORY
         from langdetect.utils.ngram import NGram
 
-        factory = _factory()
-        self._probs: dict[str, list[float]] = factory.word_lang_prob_map
-        self.langs: list[str] = list(factory.langlist)
+        profiles = Profiles(PROFILES_DIRECTORY)
+        self.langs = profiles.langs
+        self._row_of, self._matrix = profiles.row_of, profiles.matrix
         self._detector_cls, self._ngram = Detector, NGram
         self._url, self._mail = Detector.URL_RE, Detector.MAIL_RE
         self._norm: dict[int, str] = {}  # character -> what langdetect reads, for every character seen
         self._seen: set[str] = set()
-        # n-gram -> row id of its probabilities; 0 (a row never drawn) when langdetect does not know it
-        self._row_of = _RowIds(self._new_row)
-        self._n_rows = 1
-        self._rows = np.zeros((1024, len(self.langs)))
-        # per-word n-gram rows, for words followed by a space and for a text's last word
+        # per-word n-grams, for words followed by a space and for a text's last word
         self._spaced = _WordRows(self._word_rows, True)
         self._last = _WordRows(self._word_rows, False)
         self.stream = _Stream()
+        native = _native_module()
+        self.native = _native_trials(native, self.stream) if native is not None else None
+        self._plain_grams = native.plain_word_grams if native is not None else None
 
     # -- text → n-gram rows -------------------------------------------------------------------
     def _prepare(self, text: str) -> str:
@@ -223,30 +304,22 @@ class FastDetector:
                 self._seen.add(ch)
         return text.translate(self._norm)
 
-    def _new_row(self, gram: str) -> int:
-        """A row id for an n-gram seen for the first time (0 when langdetect does not know it)."""
-        probs = self._probs.get(gram)
-        if probs is None:
-            return 0
-        row = self._n_rows
-        if row == len(self._rows):
-            self._rows = np.concatenate([self._rows, np.zeros_like(self._rows)])
-        self._rows[row] = probs
-        self._n_rows += 1
-        return row
-
     def _word_rows(self, word: str, spaced: bool) -> list[int]:
-        """The n-grams langdetect takes from ``word`` (and the space after it), as row ids."""
+        """The known n-grams langdetect takes from ``word`` (and the space after it), as rows."""
         if not word:
             return []
         if len(word) == 1 or word[1:].islower() or not any(map(str.isupper, word)):
             # no two upper-case letters in a row: every n-gram is taken, cut by fixed slices
-            grams: Iterable[str] = _plain_getter(len(word), spaced)(" " + word + " " if spaced else " " + word)
+            padded = " " + word + " " if spaced else " " + word
+            if self._plain_grams is not None:
+                found: list[int] = self._plain_grams(padded, spaced, self._row_of)
+                return found
+            grams: Iterable[str] = _plain_getter(len(word), spaced)(padded)
         elif word.isascii() and word.isupper():  # A-Z only: inside the word every n-gram is skipped
             grams = [word[0], " " + word[0]] + ([word[-1] + " ", word[-2:] + " "] if spaced else [])
         else:
             grams = self._grams(word, spaced)
-        return list(filter(None, map(self._row_of.__getitem__, grams)))
+        return list(filter(None, map(self._row_of.get, grams)))  # row 0 is no n-gram
 
     def clear_caches(self) -> None:
         """Forget the per-word n-grams (they are recomputed on demand; results do not change)."""
@@ -283,25 +356,32 @@ class FastDetector:
         texts with the same key have the same n-grams (e.g. with and without ``*``)."""
         return _SPACES.sub(" ", normalized).lstrip(" ")
 
-    def ngram_rows(self, text: str, normalized: str | None = None) -> list[int]:
-        """Row ids of the n-grams langdetect extracts from ``text`` (or from its
-        :meth:`normalize` result, when given), in its order."""
+    def ngram_rows(self, text: str, normalized: str | None = None) -> NGramRows:
+        """The known n-grams langdetect extracts from ``text`` (or from its :meth:`normalize`
+        result, when given), in its order."""
         if normalized is None:
             normalized = self._prepare(text)
         words = normalized.split(" ")
-        rows = list(chain.from_iterable(map(self._spaced.__getitem__, words[:-1])))
-        rows += self._last[words[-1]]
-        return rows
+        rows = list(map(self._spaced.__getitem__, words[:-1]))
+        rows.append(self._last[words[-1]])
+        return NGramRows(rows)
 
     # -- the seeded trials --------------------------------------------------------------------
-    def probabilities(self, rows: list[int], decided_early: bool = False) -> np.ndarray:
+    def probabilities(self, rows: NGramRows, decided_early: bool = False) -> np.ndarray:
         """langdetect's averaged per-language probabilities for the n-gram ``rows``.
 
         With ``decided_early``, the trials stop once the remaining ones cannot change which
         language comes first (see :func:`_decided`): the leader is langdetect's, the other
         probabilities are partial."""
-        draws = _Draws(self.stream, len(rows))
         langprob = np.zeros(len(self.langs))
+        if self.native is not None:
+            trials, sum_mode = self.native
+            values = self.stream.ensure(16384)
+            while trials(rows.words, self._matrix, values, langprob, decided_early, sum_mode) < 0:
+                values = self.stream.ensure(2 * len(values))  # a long trial used up the stream drawn so far
+            return langprob
+        draws = _Draws(self.stream, rows.count)
+        grams = rows.flat()
         pos, spare = 0, None
         for trial in range(_N_TRIAL):
             if decided_early and trial and _decided(langprob, _N_TRIAL - trial):
@@ -312,17 +392,17 @@ class FastDetector:
             else:
                 z, spare = spare, None
             weight = (_ALPHA + (0.0 + z * 1.0) * _ALPHA_WIDTH) / _BASE_FREQ
-            prob, pos = self._trial(rows, draws, pos, weight)
+            prob, pos = self._trial_numpy(grams, draws, pos, weight)
             langprob += prob / _N_TRIAL
         return langprob
 
-    def _trial(self, ids: list[int], draws: _Draws, pos: int, weight: float) -> tuple[np.ndarray, int]:
+    def _trial_numpy(self, grams: list[int], draws: _Draws, pos: int, weight: float) -> tuple[np.ndarray, int]:
         """One trial from stream position ``pos``: (its probabilities, the position after it).
 
         Update ``i`` multiplies by ``weight + P(n-gram)``; after updates 0, 5, 10… the
         probabilities are normalised and the trial stops once one passes the threshold."""
         width = len(self.langs)
-        product, rows = np.empty(width), self._rows
+        product = np.empty(width)
         start = np.full(width, 1.0 / width)
         first, k = 0, draws.index_at(pos)  # updates are taken in chunks of whole blocks: [first, last)
         lead = 0  # the language last seen first; while it holds over 40%, no other can pass the threshold
@@ -333,7 +413,7 @@ class FastDetector:
             # which the next block starts from
             table = np.empty((last - first + 1, width))
             table[0] = start
-            np.add(weight, rows[[ids[v] for v in picks]], out=table[1:])
+            np.add(weight, self._matrix[[grams[v] for v in picks]], out=table[1:])
             begin = 0
             for end in range(1 if first == 0 else 5, last - first + 1, 5):
                 np.multiply.reduce(table[begin:end + 1], axis=0, out=product)
@@ -353,9 +433,9 @@ class FastDetector:
         """The language langdetect (seed 0) finds; None where it finds no n-gram at all."""
         return self.detect_rows(self.ngram_rows(text))
 
-    def detect_rows(self, rows: list[int]) -> str | None:
+    def detect_rows(self, rows: NGramRows) -> str | None:
         """:meth:`detect` from the text's :meth:`ngram_rows`."""
-        if not rows:
+        if not rows.count:
             return None
         return self._best(self.probabilities(rows, decided_early=True))
 

@@ -1,0 +1,360 @@
+/* langdetect's seeded trials, compiled. Optional: verifiers/text/langid.py does the same
+ * arithmetic with numpy where this module is not built, and checks this one against Python's
+ * own random, math and sum() before using it.
+ *
+ * probabilities(words, matrix, stream, langprob, decided_early, sum_mode) -> int
+ *
+ *   words     list of lists of int: the text's known n-grams word by word, in langdetect's
+ *             order, as rows of matrix; n-gram k of the text is the k-th of the lists joined
+ *   matrix    float64 buffer, one row per n-gram and one column per language: langdetect's
+ *             probabilities
+ *   stream    uint32 buffer: the outputs of Python's Mersenne Twister seeded as langdetect
+ *             seeds it (random.Random(0)), from the first
+ *   langprob  writable float64 buffer, one per language: receives langdetect's averaged
+ *             probabilities (Detector.langprob)
+ *   decided_early  stop the trials once the remaining ones cannot change which language comes
+ *             first and whether it passes 0.1 (the other values are then partial)
+ *   sum_mode  how the running Python's sum() adds floats: 0 left to right, 1 Neumaier (CPython
+ *             3.12 and later)
+ *
+ * Returns the number of stream values used, or -1 when the stream was too short (call again
+ * with a longer one). Each trial: a Gaussian draw sets the weight (random.gauss), then update
+ * i multiplies every language's probability by (weight + P(n-gram)) for an n-gram picked by
+ * random.choice; after updates 0, 5, 10... the probabilities are divided by their sum and the
+ * trial ends once the largest share exceeds 0.99999 or i reaches 1000. Only IEEE double
+ * operations in langdetect's order, with the random values derived as CPython derives them:
+ * the results are bit-identical to langdetect's.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define N_TRIAL 7
+#define ALPHA 0.5
+#define ALPHA_WIDTH 0.05
+#define BASE_FREQ 10000.0
+#define ITERATION_LIMIT 1000
+#define CONV_THRESHOLD 0.99999
+#define PROB_THRESHOLD 0.1
+
+/* called through pointers the compiler cannot see through, so that it cannot fuse sin and cos
+   into sincos or substitute its own versions: the same libm calls as Python's math module */
+static double (*volatile libm_cos)(double) = cos;
+static double (*volatile libm_sin)(double) = sin;
+static double (*volatile libm_log)(double) = log;
+static double (*volatile libm_sqrt)(double) = sqrt;
+
+static double python_sum(const double *values, Py_ssize_t n, int sum_mode)
+{
+    if (n == 0) {
+        return 0.0;
+    }
+    /* sum() starts from the int 0: 0 + values[0] is values[0] for the non-negative values here */
+    double total = values[0];
+    if (sum_mode == 0) {
+        for (Py_ssize_t j = 1; j < n; j++) {
+            total += values[j];
+        }
+        return total;
+    }
+    double c = 0.0;
+    for (Py_ssize_t j = 1; j < n; j++) {
+        double x = values[j];
+        double t = total + x;
+        if (fabs(total) >= fabs(x)) {
+            c += (total - t) + x;
+        }
+        else {
+            c += (x - t) + total;
+        }
+        total = t;
+    }
+    if (c != 0.0 && isfinite(c)) {
+        total += c;
+    }
+    return total;
+}
+
+/* random.random() from two outputs */
+static double uniform(uint32_t a, uint32_t b)
+{
+    return ((double)(a >> 5) * 67108864.0 + (double)(b >> 6)) * (1.0 / 9007199254740992.0);
+}
+
+/* the two normal deviates random.gauss makes from four outputs */
+static void gauss_pair(const uint32_t *s, double *z, double *spare)
+{
+    double x2pi = uniform(s[0], s[1]) * (2.0 * 3.141592653589793);
+    double g2rad = libm_sqrt(-2.0 * libm_log(1.0 - uniform(s[2], s[3])));
+    *z = libm_cos(x2pi) * g2rad;
+    *spare = libm_sin(x2pi) * g2rad;
+}
+
+static int bit_length(Py_ssize_t n)
+{
+    int k = 0;
+    while (n) {
+        k++;
+        n >>= 1;
+    }
+    return k;
+}
+
+/* whether `remaining` more trials cannot change the answer: each adds at most 1/7 to a
+   language, so a leader above 0.1 more than that (with a margin far above rounding) ahead of
+   every other language stays first and above the threshold */
+static int decided(const double *langprob, Py_ssize_t width, int remaining)
+{
+    double lead = -1.0, second = -1.0;
+    for (Py_ssize_t j = 0; j < width; j++) {
+        double v = langprob[j];
+        if (v > lead) {
+            second = lead;
+            lead = v;
+        }
+        else if (v > second) {
+            second = v;
+        }
+    }
+    return lead > PROB_THRESHOLD && lead - second > (double)remaining / N_TRIAL + 1e-9;
+}
+
+static PyObject *probabilities(PyObject *self, PyObject *args)
+{
+    PyObject *words;
+    Py_buffer matrix, stream, out;
+    int decided_early, sum_mode;
+    Py_ssize_t *starts = NULL;
+    double *prob = NULL;
+    PyObject *result = NULL;
+
+    if (!PyArg_ParseTuple(args, "O!y*y*w*pi", &PyList_Type, &words, &matrix, &stream, &out, &decided_early,
+                          &sum_mode)) {
+        return NULL;
+    }
+    Py_ssize_t width = out.len / (Py_ssize_t)sizeof(double);
+    Py_ssize_t row_bytes = width * (Py_ssize_t)sizeof(double);
+    Py_ssize_t n_rows = row_bytes > 0 ? matrix.len / row_bytes : 0;
+    const double *table = (const double *)matrix.buf;
+    Py_ssize_t n_words = PyList_GET_SIZE(words);
+    Py_ssize_t n_stream = stream.len / (Py_ssize_t)sizeof(uint32_t);
+    const uint32_t *values = (const uint32_t *)stream.buf;
+    double *langprob = (double *)out.buf;
+    if (width <= 0 || out.len % sizeof(double) || stream.len % sizeof(uint32_t)
+        || matrix.len != n_rows * row_bytes || (sum_mode != 0 && sum_mode != 1)) {
+        PyErr_SetString(PyExc_ValueError, "_langtrial.probabilities: bad buffers or arguments");
+        goto done;
+    }
+    /* starts[w]: the index of word w's first n-gram; starts[n_words]: the number of n-grams */
+    starts = PyMem_New(Py_ssize_t, n_words + 1);
+    prob = PyMem_New(double, width);
+    if (starts == NULL || prob == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    starts[0] = 0;
+    for (Py_ssize_t w = 0; w < n_words; w++) {
+        PyObject *word = PyList_GET_ITEM(words, w);
+        if (!PyList_Check(word)) {
+            PyErr_SetString(PyExc_TypeError, "_langtrial.probabilities: words must be lists of n-grams");
+            goto done;
+        }
+        starts[w + 1] = starts[w] + PyList_GET_SIZE(word);
+    }
+    Py_ssize_t n_grams = starts[n_words];
+    if (n_grams == 0 || n_grams > 0x7fffffff) {
+        PyErr_SetString(PyExc_ValueError, "_langtrial.probabilities: no n-gram, or too many");
+        goto done;
+    }
+    int shift = 32 - bit_length(n_grams);
+    Py_ssize_t pos = 0;
+    int have_spare = 0;
+    double spare = 0.0;
+    for (Py_ssize_t j = 0; j < width; j++) {
+        langprob[j] = 0.0;
+    }
+    for (int trial = 0; trial < N_TRIAL; trial++) {
+        if (decided_early && trial && decided(langprob, width, N_TRIAL - trial)) {
+            break;
+        }
+        double z;
+        if (!have_spare) {
+            if (pos + 4 > n_stream) {
+                result = PyLong_FromLong(-1);
+                goto done;
+            }
+            gauss_pair(values + pos, &z, &spare);
+            pos += 4;
+            have_spare = 1;
+        }
+        else {
+            z = spare;
+            have_spare = 0;
+        }
+        /* alpha + gauss(0.0, 1.0) * ALPHA_WIDTH, rounded after the product as Python rounds it
+           (the volatile keeps a compiler from fusing it into one multiply-add) */
+        volatile double spread = (0.0 + z * 1.0) * ALPHA_WIDTH;
+        double weight = (ALPHA + spread) / BASE_FREQ;
+        for (Py_ssize_t j = 0; j < width; j++) {
+            prob[j] = 1.0 / (double)width;
+        }
+        for (int i = 0;; i++) {
+            /* random.choice: getrandbits(k) until below the number of n-grams */
+            Py_ssize_t pick;
+            do {
+                if (pos >= n_stream) {
+                    result = PyLong_FromLong(-1);
+                    goto done;
+                }
+                pick = (Py_ssize_t)(values[pos++] >> shift);
+            } while (pick >= n_grams);
+            /* the last word starting at or before the pick holds it (words without n-grams start
+               where the next word starts) */
+            Py_ssize_t lo = 0, hi = n_words - 1;
+            while (lo < hi) {
+                Py_ssize_t mid = (lo + hi + 1) / 2;
+                if (starts[mid] <= pick) {
+                    lo = mid;
+                }
+                else {
+                    hi = mid - 1;
+                }
+            }
+            PyObject *gram = PyList_GET_ITEM(PyList_GET_ITEM(words, lo), pick - starts[lo]);
+            Py_ssize_t row_id = PyLong_Check(gram) ? PyLong_AsSsize_t(gram) : -1;
+            if (row_id < 0 || row_id >= n_rows) {
+                if (!PyErr_Occurred()) {
+                    PyErr_SetString(PyExc_IndexError, "_langtrial.probabilities: an n-gram is not a row of the matrix");
+                }
+                goto done;
+            }
+            const double *row = table + row_id * width;
+            for (Py_ssize_t j = 0; j < width; j++) {
+                prob[j] *= weight + row[j];
+            }
+            if (i % 5 == 0) {
+                double total = python_sum(prob, width, sum_mode);
+                double best = 0.0;
+                for (Py_ssize_t j = 0; j < width; j++) {
+                    double share = prob[j] / total;
+                    if (best < share) {
+                        best = share;
+                    }
+                    prob[j] = share;
+                }
+                if (best > CONV_THRESHOLD || i >= ITERATION_LIMIT) {
+                    break;
+                }
+            }
+        }
+        for (Py_ssize_t j = 0; j < width; j++) {
+            langprob[j] += prob[j] / N_TRIAL;
+        }
+    }
+    result = PyLong_FromSsize_t(pos);
+done:
+    PyMem_Free(starts);
+    PyMem_Free(prob);
+    PyBuffer_Release(&matrix);
+    PyBuffer_Release(&stream);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+/* plain_word_grams(padded, spaced, row_of) -> list of int
+ *
+ * The known n-grams of a word with no two upper-case letters in a row, as langdetect takes
+ * them: padded is " " + word (+ " " when spaced); after each character its 1-, 2- and 3-grams
+ * in that order (no 3-gram after the first letter, no 1-gram for the final space). Returns the
+ * rows (row_of[gram]) of those row_of has, in order. */
+static PyObject *plain_word_grams(PyObject *self, PyObject *args)
+{
+    PyObject *padded, *row_of;
+    int spaced;
+    if (!PyArg_ParseTuple(args, "UpO!", &padded, &spaced, &PyDict_Type, &row_of)) {
+        return NULL;
+    }
+    Py_ssize_t end = PyUnicode_GET_LENGTH(padded);
+    if (end < 2 + spaced) {
+        PyErr_SetString(PyExc_ValueError, "_langtrial.plain_word_grams: no word");
+        return NULL;
+    }
+    PyObject *found = PyList_New(0);
+    if (found == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t p = 1; p < end; p++) {
+        for (Py_ssize_t n = 1; n <= 3; n++) {
+            Py_ssize_t start = p + 1 - n;
+            if (start < 0 || (n == 1 && spaced && p == end - 1)) {
+                continue;
+            }
+            PyObject *gram = PyUnicode_Substring(padded, start, p + 1);
+            if (gram == NULL) {
+                Py_DECREF(found);
+                return NULL;
+            }
+            PyObject *row = PyDict_GetItemWithError(row_of, gram);  /* borrowed */
+            Py_DECREF(gram);
+            if ((row == NULL && PyErr_Occurred()) || (row != NULL && PyList_Append(found, row) < 0)) {
+                Py_DECREF(found);
+                return NULL;
+            }
+        }
+    }
+    return found;
+}
+
+static PyObject *gauss_pair_at(PyObject *self, PyObject *args)
+{
+    Py_buffer stream;
+    Py_ssize_t pos;
+    double z, spare;
+    if (!PyArg_ParseTuple(args, "y*n", &stream, &pos)) {
+        return NULL;
+    }
+    if (pos < 0 || (pos + 4) * (Py_ssize_t)sizeof(uint32_t) > stream.len) {
+        PyBuffer_Release(&stream);
+        PyErr_SetString(PyExc_IndexError, "_langtrial.gauss_pair: position out of range");
+        return NULL;
+    }
+    gauss_pair((const uint32_t *)stream.buf + pos, &z, &spare);
+    PyBuffer_Release(&stream);
+    return Py_BuildValue("(dd)", z, spare);
+}
+
+static PyObject *python_sum_of(PyObject *self, PyObject *args)
+{
+    Py_buffer values;
+    int sum_mode;
+    if (!PyArg_ParseTuple(args, "y*i", &values, &sum_mode)) {
+        return NULL;
+    }
+    double total = python_sum((const double *)values.buf, values.len / (Py_ssize_t)sizeof(double), sum_mode);
+    PyBuffer_Release(&values);
+    return PyFloat_FromDouble(total);
+}
+
+static PyMethodDef methods[] = {
+    {"probabilities", probabilities, METH_VARARGS,
+     "probabilities(words, matrix, stream, langprob, decided_early, sum_mode) -> stream values used, or -1 "
+     "(see the module comment)."},
+    {"plain_word_grams", plain_word_grams, METH_VARARGS,
+     "plain_word_grams(padded, spaced, row_of) -> the rows of a plain word's known n-grams."},
+    {"gauss_pair", gauss_pair_at, METH_VARARGS,
+     "gauss_pair(stream, pos) -> (z, spare): random.gauss's two deviates from the outputs at pos."},
+    {"python_sum", python_sum_of, METH_VARARGS,
+     "python_sum(float64 buffer, sum_mode) -> float: the sum the trials compute."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_langtrial", "langdetect's seeded trials, compiled.", -1, methods,
+};
+
+PyMODINIT_FUNC PyInit__langtrial(void)
+{
+    return PyModule_Create(&module);
+}
