@@ -6,12 +6,16 @@ instruction type, and agreement with the reference verdicts. As the grader does,
 gets one context whose memo its instructions share (sentences, language… computed once per
 response). The process-wide caches of pure results (Punkt context decisions, langdetect words)
 are cleared before each pass, so every pass does the full work; loading NLTK, Punkt and the
-langdetect profiles is timed separately.
+langdetect profiles is timed separately. The passes run with Python's cyclic garbage collector
+paused, as ``evalkit run`` and ``evalkit score`` grade (``--with-gc`` leaves it on: its
+collections walk the whole heap and make single passes up to a quarter slower, at random).
+``EVALKIT_LANGID_NATIVE=0`` measures the numpy trials instead of the compiled ones.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import time
 from collections import defaultdict
@@ -49,6 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--with-gc", action="store_true", help="leave the cyclic garbage collector on")
     args = parser.parse_args()
     t0 = time.process_time()
     _text.count_sentences("Warm up. Load Punkt once.")
@@ -62,27 +67,38 @@ def main() -> None:
             for sid, text in pairs for i, c in enumerate(samples[sid].constraints)]
     memos: dict[str, dict[str, object]] = {}
     reference = _reference(args.data_dir)
-    per_type: dict[str, float] = defaultdict(float)
-    per_count: dict[str, int] = defaultdict(int)
+    detector = langid.fast_detector()
+    trials = "langdetect itself" if detector is None else "numpy" if detector.native is None else "compiled"
+    print(f"language detection trials: {trials}; garbage collector {'on' if args.with_gc else 'paused'}")
     for run in range(args.repeat):
         _clear_caches()
         memos.clear()
-        agree = compared = 0
+        if not args.with_gc:
+            gc.collect()
+            gc.disable()
         start = time.process_time()
-        for sid, i, checker, text in work:
-            t1 = time.process_time()
-            ctx = CheckContext(mode="strict", sample_id=sid, memo=memos.setdefault(sid, {}))
-            result = grader.check_one(checker, text, ctx)
-            if run == args.repeat - 1:
-                per_type[checker.id] += time.process_time() - t1
-                per_count[checker.id] += 1
+        results = [grader.check_one(checker, text, CheckContext(mode="strict", sample_id=sid, memo=memos.setdefault(sid, {})))
+                   for sid, _, checker, text in work]
+        elapsed = time.process_time() - start
+        gc.enable()
+        agree = compared = 0
+        for (sid, i, _, _), result in zip(work, results, strict=True):
             if (sid, i) in reference:
                 compared += 2
                 agree += sum((result.details or {}).get(m) == v for m, v in reference[(sid, i)].items())
-        elapsed = time.process_time() - start
         print(f"pass {run + 1}: {len(work)} checks in {elapsed:.3f} s = {len(work) / elapsed:,.0f} checks/s; "
               f"agreement with the shipped reference verdicts (strict+loose) {agree}/{compared}")
-    print("per instruction type (last pass):")
+    # one more pass, timed check by check (the clock calls would slow the passes above)
+    _clear_caches()
+    memos.clear()
+    per_type: dict[str, float] = defaultdict(float)
+    per_count: dict[str, int] = defaultdict(int)
+    for sid, _, checker, text in work:
+        t1 = time.perf_counter()
+        grader.check_one(checker, text, CheckContext(mode="strict", sample_id=sid, memo=memos.setdefault(sid, {})))
+        per_type[checker.id] += time.perf_counter() - t1
+        per_count[checker.id] += 1
+    print("per instruction type (an extra pass, wall clock):")
     for cid in sorted(per_type, key=lambda k: per_count[k] / per_type[k]):
         print(f"  {cid:52s} {per_count[cid]:4d} checks  {per_count[cid] / per_type[cid]:>10,.0f} checks/s")
 
