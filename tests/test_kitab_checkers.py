@@ -86,6 +86,25 @@ def test_normalize_title(raw: str, norm: str) -> None:
     assert K.normalize_title(raw) == norm
 
 
+def test_normalize_title_equals_upstream_s_steps_on_random_titles() -> None:
+    """ASCII titles take a faster deletion path; on random ASCII and non-ASCII titles the result
+    is upstream's lower, ``&`` -> ``and``, punctuation removed, leading article dropped."""
+    import string
+
+    table = str.maketrans("", "", string.punctuation)
+
+    def upstream(title: str) -> str:
+        title = title.lower().replace("&", "and").translate(table)
+        words = title.split()
+        return " ".join(words[1:]) if words and words[0] in ("the", "a", "an") else title
+
+    rng = random.Random(5)
+    alphabet = string.ascii_letters + string.punctuation + "  éÉ—’“ßİ"
+    for _ in range(3000):
+        title = "".join(rng.choice(alphabet if rng.random() < 0.5 else string.printable) for _ in range(rng.randint(0, 30)))
+        assert K.normalize_title(title) == upstream(title), repr(title)
+
+
 def test_strip_year_only_at_end() -> None:
     assert K.strip_year("Sula (1973)") == "Sula"
     assert K.strip_year("1984 (949)") == "1984"

@@ -26,6 +26,7 @@ from evalkit.verifiers.kitab_entities import EntityChecker, get_entity_checker, 
 
 STOPWORDS = frozenset({"a", "an", "the", "in", "is", "of", "on", "for", "with", "to", "and"})
 _PUNCT = str.maketrans("", "", string.punctuation)
+_PUNCT_BYTES = string.punctuation.encode("ascii")  # the same deletions for ASCII text, as bytes (faster)
 _OUTPUT_MARKER = re.compile(r"Output:\s*\n")
 _ALL_BOOKS_YEAR = re.compile(r"\(\d{3,4}\)$")
 _GT_YEAR = re.compile(r"\((\d{3,4})\)")
@@ -72,7 +73,11 @@ def parse_titles(response: str, strict: bool = False) -> list[str]:
 def normalize_title(title: str) -> str:
     """Upstream ``process_title``: lowercase, ``&`` -> ``and``, punctuation removed, a leading
     ``the``/``a``/``an`` dropped (the rest re-joined with single spaces)."""
-    title = title.lower().replace("&", "and").translate(_PUNCT)
+    title = title.lower().replace("&", "and")
+    if title.isascii():
+        title = title.encode("ascii").translate(None, _PUNCT_BYTES).decode("ascii")
+    else:
+        title = title.translate(_PUNCT)
     words = title.split()
     if words and words[0] in ("the", "a", "an"):
         return " ".join(words[1:])
@@ -106,7 +111,7 @@ def first_fuzzy(title: str, choices: list[str], threshold: int = 80) -> str | No
 
 def _substring_match(book: str, titles: list[str], joined: str) -> str | None:
     """First title t with ``book in t or t in book`` (``joined`` is the titles joined by '|')."""
-    if book in joined or any(t in book for t in titles):
+    if book in joined or any(map(book.__contains__, titles)):  # any(t in book for t in titles)
         return next(t for t in titles if book in t or t in book)
     return None
 
