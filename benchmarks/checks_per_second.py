@@ -6,7 +6,7 @@ checks/s for the pack and per checker, with agreement with the upstream verdicts
 pass includes parsing each constraint text once. Every other pack's figures come from its own
 script, ``benchmarks/checks_per_second_<pack>.py``, run after it in a fresh process (one core).
 Every figure is per CPU second of the grading process (``time.process_time``), so it measures
-one core even on a busy machine.
+one core even on a busy machine; how passes are timed: ``benchmarks/_passes.py``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,10 @@ import json
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
+from typing import Any
+
+from _passes import add_gc_option, per_key, timed_pass
 
 from evalkit.checking import CheckContext, build_checker
 from evalkit.grading import Grader
@@ -34,18 +36,20 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--pack", action="append", choices=("muldimif", *OTHER_PACKS),
                         help="Only these packs (repeatable; default: all).")
+    add_gc_option(parser)
     args = parser.parse_args()
     packs = args.pack or ["muldimif", *OTHER_PACKS]
     if "muldimif" in packs:
         print("== muldimif")
-        muldimif(args.data_dir, args.repeat)
+        muldimif(args.data_dir, args.repeat, args.with_gc)
     for pack in (p for p in packs if p != "muldimif"):
         print(f"== {pack}", flush=True)
         extra = [] if pack == "kitab" else ["--data-dir", str(args.data_dir), "--repeat", str(args.repeat)]
+        extra += ["--with-gc"] if args.with_gc else []
         subprocess.run([sys.executable, str(HERE / f"checks_per_second_{pack}.py"), *extra], check=True)
 
 
-def muldimif(data_dir: Path, repeat: int) -> None:
+def muldimif(data_dir: Path, repeat: int, with_gc: bool) -> None:
     """Time grading MulDimIF's canned-response verdict rows; print checks/s and agreement."""
     t0 = time.process_time()
     split_sentences("Warm up. Load the sentence model once.")  # imports NLTK (~1 s), not per-check work
@@ -61,25 +65,19 @@ def muldimif(data_dir: Path, repeat: int) -> None:
         for c, judge in zip(sample.constraints, row["judges"], strict=True):
             work.append((build_checker(c.checker, c.params), texts[row["response_name"]], ctx, bool(judge)))
 
-    per_checker: dict[str, float] = defaultdict(float)
-    per_count: dict[str, int] = defaultdict(int)
+    def check(item: tuple[Any, str, CheckContext, bool]) -> bool:
+        checker, response, ctx, judge = item
+        return bool(grader.check_one(checker, response, ctx).passed == judge)
+
     for run in range(repeat):
-        agree = 0
-        start = time.process_time()
-        for checker, response, ctx, judge in work:
-            t0 = time.process_time()
-            agree += grader.check_one(checker, response, ctx).passed == judge
-            if run == repeat - 1:
-                per_checker[checker.id] += time.process_time() - t0
-                per_count[checker.id] += 1
-        elapsed = time.process_time() - start
+        agreed, elapsed = timed_pass(check, work, with_gc)
         label = "first pass (parses constraints)" if run == 0 else f"pass {run + 1} (parse cache warm)"
         print(f"{label}: {len(work)} checks in {elapsed:.3f} s = {len(work) / elapsed:,.0f} checks/s; "
-              f"agreement with upstream {agree}/{len(work)}")
-    print("per checker (last pass, timed per check, includes timer overhead):")
-    for cid in sorted(per_checker, key=lambda k: -per_count[k]):
-        print(f"  {cid:32s} {per_count[cid]:6d} checks  {per_count[cid] / per_checker[cid]:>12,.0f} checks/s")
-
+              f"agreement with upstream {sum(agreed)}/{len(work)}")
+    print("per checker (an extra pass, each check timed with the wall clock):")
+    per_checker = per_key(check, work, lambda item: item[0].id, with_gc)
+    for cid, (seconds, n) in sorted(per_checker.items(), key=lambda kv: -kv[1][1]):
+        print(f"  {cid:32s} {n:6d} checks  {n / seconds:>12,.0f} checks/s")
 
 if __name__ == "__main__":
     main()

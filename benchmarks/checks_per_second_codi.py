@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
-from collections import defaultdict
 from pathlib import Path
+from typing import Any
+
+from _passes import add_gc_option, per_key, timed_pass
 
 from evalkit.checking import CheckContext, build_checker
 from evalkit.grading import Grader
@@ -48,22 +49,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--repeat", type=int, default=3)
+    add_gc_option(parser)
     args = parser.parse_args()
     work = _work(args.data_dir)
     grader, ctx = Grader("compat"), CheckContext()
-    for run in range(args.repeat):
-        per: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
-        start = time.process_time()
-        for checker, response in work:
-            t0 = time.process_time()
-            grader.check_one(checker, response, ctx)  # type: ignore[arg-type]
-            per[checker.id][0] += time.process_time() - t0  # type: ignore[attr-defined]
-            per[checker.id][1] += 1  # type: ignore[attr-defined]
-        elapsed = time.process_time() - start
-        label = "first pass (fills the lemma cache)" if run == 0 else f"pass {run + 1}"
-        detail = ", ".join(f"{cid} {n / t:,.0f}/s" for cid, (t, n) in sorted(per.items()))
-        print(f"{label}: {len(work)} checks in {elapsed:.3f} s = {len(work) / elapsed:,.0f} checks/s ({detail})")
+    def check(item: tuple[Any, str]) -> Any:
+        checker, response = item
+        return grader.check_one(checker, response, ctx)
 
+    for run in range(args.repeat):
+        _, elapsed = timed_pass(check, work, args.with_gc)
+        label = "first pass (fills the lemma cache)" if run == 0 else f"pass {run + 1}"
+        print(f"{label}: {len(work)} checks in {elapsed:.3f} s = {len(work) / elapsed:,.0f} checks/s")
+    per = per_key(check, work, lambda item: item[0].id, args.with_gc)
+    print("per checker (an extra pass, each check timed with the wall clock): "
+          + ", ".join(f"{cid} {n / t:,.0f}/s" for cid, (t, n) in sorted(per.items())))
 
 if __name__ == "__main__":
     main()

@@ -13,8 +13,10 @@ import argparse
 import json
 import os
 import time
-from collections import defaultdict
 from pathlib import Path
+from typing import Any
+
+from _passes import add_gc_option, per_key, timed_pass
 
 from evalkit.checking import CheckContext, build_checker
 from evalkit.grading import Grader
@@ -26,6 +28,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--repeat", type=int, default=3)
+    add_gc_option(parser)
     args = parser.parse_args()
     os.environ.setdefault("NLTK_DATA", str(args.data_dir / "ifbench" / "nltk_data"))
     from evalkit.tasks.ifbench import constraints_of
@@ -47,27 +50,25 @@ def main() -> None:
         cls.prepare()
     print(f"start-up: Punkt, stopwords, the perceptron tagger and every checker's data loaded in "
           f"{time.process_time() - t0:.2f} s")
-    per_id: dict[str, float] = defaultdict(float)
-    per_count: dict[str, int] = defaultdict(int)
-    for run in range(args.repeat):
+    def check(item: tuple[Any, str, tuple[bool, bool]]) -> bool:
+        checker, text, expected = item
+        details = grader.check_one(checker, text, ctx).details or {}
+        return (details.get("strict"), details.get("loose")) == expected
+
+    def clear_caches() -> None:
         _base.sentence_list.cache_clear()
         _base.tokens.cache_clear()
-        agree = 0
-        start = time.process_time()
-        for checker, text, expected in work:
-            t1 = time.process_time()
-            details = grader.check_one(checker, text, ctx).details or {}
-            if run == args.repeat - 1:
-                per_id[checker.id] += time.process_time() - t1
-                per_count[checker.id] += 1
-            agree += (details.get("strict"), details.get("loose")) == expected
-        elapsed = time.process_time() - start
-        print(f"pass {run + 1}: {len(work)} checks in {elapsed:.3f} s = {len(work) / elapsed:,.0f} checks/s; "
-              f"agreement with upstream (strict and loose) {agree}/{len(work)}")
-    print("per instruction id (last pass):")
-    for cid in sorted(per_id, key=lambda k: per_count[k] / per_id[k]):
-        print(f"  {cid:44s} {per_count[cid]:4d} checks  {per_count[cid] / per_id[cid]:>10,.0f} checks/s")
 
+    for run in range(args.repeat):
+        clear_caches()
+        agreed, elapsed = timed_pass(check, work, args.with_gc)
+        print(f"pass {run + 1}: {len(work)} checks in {elapsed:.3f} s = {len(work) / elapsed:,.0f} checks/s; "
+              f"agreement with upstream (strict and loose) {sum(agreed)}/{len(work)}")
+    clear_caches()
+    per_id = per_key(check, work, lambda item: item[0].id, args.with_gc)
+    print("per instruction id (an extra pass, each check timed with the wall clock):")
+    for cid, (seconds, n) in sorted(per_id.items(), key=lambda kv: kv[1][1] / kv[1][0]):
+        print(f"  {cid:44s} {n:4d} checks  {n / seconds:>10,.0f} checks/s")
 
 if __name__ == "__main__":
     main()

@@ -6,20 +6,21 @@ instruction type, and agreement with the reference verdicts. As the grader does,
 gets one context whose memo its instructions share (sentences, language… computed once per
 response). The process-wide caches of pure results (Punkt context decisions, langdetect words)
 are cleared before each pass, so every pass does the full work; loading NLTK, Punkt and the
-langdetect profiles is timed separately. The passes run with Python's cyclic garbage collector
-paused, as ``evalkit run`` and ``evalkit score`` grade (``--with-gc`` leaves it on: its
-collections walk the whole heap and make single passes up to a quarter slower, at random).
-``EVALKIT_LANGID_NATIVE=0`` measures the numpy trials instead of the compiled ones.
+langdetect profiles is timed separately. How passes are timed (collector paused, ``--with-gc``):
+``benchmarks/_passes.py``. ``EVALKIT_LANGID_NATIVE=0`` measures the numpy trials instead of the
+compiled ones.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import time
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
+
+from _passes import add_gc_option, per_key, timed_pass
 
 from evalkit.checking import CheckContext, build_checker
 from evalkit.grading import Grader
@@ -53,7 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--with-gc", action="store_true", help="leave the cyclic garbage collector on")
+    add_gc_option(parser)
     args = parser.parse_args()
     t0 = time.process_time()
     _text.count_sentences("Warm up. Load Punkt once.")
@@ -70,17 +71,15 @@ def main() -> None:
     detector = langid.fast_detector()
     trials = "langdetect itself" if detector is None else "numpy" if detector.native is None else "compiled"
     print(f"language detection trials: {trials}; garbage collector {'on' if args.with_gc else 'paused'}")
+
+    def check(item: tuple[str, int, Any, str]) -> Any:
+        sid, _, checker, text = item
+        return grader.check_one(checker, text, CheckContext(mode="strict", sample_id=sid, memo=memos.setdefault(sid, {})))
+
     for run in range(args.repeat):
         _clear_caches()
         memos.clear()
-        if not args.with_gc:
-            gc.collect()
-            gc.disable()
-        start = time.process_time()
-        results = [grader.check_one(checker, text, CheckContext(mode="strict", sample_id=sid, memo=memos.setdefault(sid, {})))
-                   for sid, _, checker, text in work]
-        elapsed = time.process_time() - start
-        gc.enable()
+        results, elapsed = timed_pass(check, work, args.with_gc)
         agree = compared = 0
         for (sid, i, _, _), result in zip(work, results, strict=True):
             if (sid, i) in reference:
@@ -88,20 +87,12 @@ def main() -> None:
                 agree += sum((result.details or {}).get(m) == v for m, v in reference[(sid, i)].items())
         print(f"pass {run + 1}: {len(work)} checks in {elapsed:.3f} s = {len(work) / elapsed:,.0f} checks/s; "
               f"agreement with the shipped reference verdicts (strict+loose) {agree}/{compared}")
-    # one more pass, timed check by check (the clock calls would slow the passes above)
     _clear_caches()
     memos.clear()
-    per_type: dict[str, float] = defaultdict(float)
-    per_count: dict[str, int] = defaultdict(int)
-    for sid, _, checker, text in work:
-        t1 = time.perf_counter()
-        grader.check_one(checker, text, CheckContext(mode="strict", sample_id=sid, memo=memos.setdefault(sid, {})))
-        per_type[checker.id] += time.perf_counter() - t1
-        per_count[checker.id] += 1
-    print("per instruction type (an extra pass, wall clock):")
-    for cid in sorted(per_type, key=lambda k: per_count[k] / per_type[k]):
-        print(f"  {cid:52s} {per_count[cid]:4d} checks  {per_count[cid] / per_type[cid]:>10,.0f} checks/s")
-
+    per_type = per_key(check, work, lambda item: item[2].id, args.with_gc)
+    print("per instruction type (an extra pass, each check timed with the wall clock):")
+    for cid, (seconds, n) in sorted(per_type.items(), key=lambda kv: kv[1][1] / kv[1][0]):
+        print(f"  {cid:52s} {n:4d} checks  {n / seconds:>10,.0f} checks/s")
 
 if __name__ == "__main__":
     main()

@@ -8,8 +8,9 @@ books, 1-3 titles per answer plus a 40-title answer); one check = one query scor
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
+
+from _passes import add_gc_option, timed_pass
 
 from evalkit.checking import CheckContext, build_checker
 from evalkit.grading import Grader
@@ -21,6 +22,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "kitab"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=200)
+    add_gc_option(parser)
     args = parser.parse_args()
     samples = PACK.load(FIXTURES)
     answers = ["Output:\n1. Reason: r. Title: Silver Harbor\n2. Reason: r. Title: Night Train (2005)\n",
@@ -28,13 +30,8 @@ def main() -> None:
     grader = Grader("compat")
     work = [(build_checker(s.constraints[0].checker, s.constraints[0].params), a,
              CheckContext(sample_id=s.id, meta=s.meta, reference=s.reference)) for s in samples for a in answers]
-    start = time.process_time()
-    errors = 0
-    for _ in range(args.repeat):
-        for checker, response, ctx in work:
-            errors += grader.check_one(checker, response, ctx).status != "ok"
-    n = len(work) * args.repeat
-    elapsed = time.process_time() - start
+    results, elapsed = timed_pass(lambda item: grader.check_one(*item).status != "ok", work * args.repeat, args.with_gc)
+    n, errors = len(results), sum(results)
     print(f"kitab: {n} checks in {elapsed:.3f} s = {n / elapsed:,.0f} checks/s ({errors} errors)")
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
-from collections import defaultdict
 from pathlib import Path
+from typing import Any
+
+from _passes import add_gc_option, per_key, timed_pass
 
 from evalkit.api import read_responses
 from evalkit.checking import CheckContext, build_checker
@@ -25,6 +26,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--repeat", type=int, default=3)
+    add_gc_option(parser)
     args = parser.parse_args()
 
     samples = {s.id: s for s in PACK.load(args.data_dir)}
@@ -36,23 +38,19 @@ def main() -> None:
         tag = block_tag(sample.meta["task"])
         work.append((sample, f"<{tag}>{json.dumps(gold)}</{tag}>"))
     grader = Grader("compat")
-    per_task: dict[str, float] = defaultdict(float)
-    per_count: dict[str, int] = defaultdict(int)
+
+    def check(item: tuple[Any, str]) -> Any:
+        sample, response = item
+        c = sample.constraints[0]
+        ctx = CheckContext(mode="compat", sample_id=sample.id, meta=sample.meta, reference=sample.reference)
+        return grader.check_one(build_checker(c.checker, c.params), response, ctx)
+
     for run in range(args.repeat):
-        start = time.process_time()
-        for sample, response in work:
-            c = sample.constraints[0]
-            ctx = CheckContext(mode="compat", sample_id=sample.id, meta=sample.meta, reference=sample.reference)
-            t0 = time.process_time()
-            grader.check_one(build_checker(c.checker, c.params), response, ctx)
-            if run == args.repeat - 1:
-                per_task[sample.meta["task"]] += time.process_time() - t0
-                per_count[sample.meta["task"]] += 1
-        elapsed = time.process_time() - start
+        _, elapsed = timed_pass(check, work, args.with_gc)
         print(f"pass {run + 1}: {len(work)} checks in {elapsed:.3f} s = {len(work) / elapsed:,.0f} checks/s")
-    print("per task (last pass):")
-    for task in per_task:
-        print(f"  {task:11s} {per_count[task]:5d} checks  {per_count[task] / per_task[task]:>10,.0f} checks/s")
+    print("per task (an extra pass, each check timed with the wall clock):")
+    for task, (seconds, n) in per_key(check, work, lambda item: item[0].meta["task"], args.with_gc).items():
+        print(f"  {task:11s} {n:5d} checks  {n / seconds:>10,.0f} checks/s")
     by_key = {("lr2bench", s.id): s for s in samples.values()}
     tables = score_pack(PACK, Grader("compat").grade_all(by_key, rows))["tables"]["level"]
     reference = json.loads((folder / "reference_scores_deepseek_r1_per_level.json").read_text())

@@ -7,9 +7,10 @@ Prints checks/s overall and per subset, and the share of gold answers that pass 
 from __future__ import annotations
 
 import argparse
-import time
-from collections import defaultdict
 from pathlib import Path
+from typing import Any
+
+from _passes import add_gc_option, per_key, timed_pass
 
 from evalkit.checking import CheckContext, build_checker
 from evalkit.grading import Grader
@@ -28,6 +29,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     parser.add_argument("--repeat", type=int, default=3)
+    add_gc_option(parser)
     args = parser.parse_args()
     samples = PACK.load(args.data_dir, {"planning_full": "off"})
     grader = Grader("strict")
@@ -38,22 +40,17 @@ def main() -> None:
         ctx = CheckContext(mode="strict", sample_id=s.id, meta=s.meta, reference=s.reference)
         work.append((s.meta["subset"], checker, _gold(s.meta["subset"], s.reference), ctx, True))
         work.append((s.meta["subset"], checker, "I am not sure; End questioning. Choice: 999", ctx, False))
-    for run in range(args.repeat):
-        per: dict[str, float] = defaultdict(float)
-        count: dict[str, int] = defaultdict(int)
-        agree = 0
-        start = time.process_time()
-        for subset, checker, response, ctx, expected in work:
-            t0 = time.process_time()
-            agree += grader.check_one(checker, response, ctx).passed is expected
-            per[subset] += time.process_time() - t0
-            count[subset] += 1
-        elapsed = time.process_time() - start
-        print(f"pass {run + 1}: {len(work)} checks in {elapsed:.3f} s = {len(work) / elapsed:,.0f} checks/s; "
-              f"expected verdicts {agree}/{len(work)}")
-    for subset in per:
-        print(f"  {subset:10s} {count[subset]:5d} checks  {count[subset] / per[subset]:>12,.0f} checks/s")
+    def check(item: tuple[str, Any, str, CheckContext, bool]) -> bool:
+        _, checker, response, ctx, expected = item
+        return grader.check_one(checker, response, ctx).passed is expected
 
+    for run in range(args.repeat):
+        agreed, elapsed = timed_pass(check, work, args.with_gc)
+        print(f"pass {run + 1}: {len(work)} checks in {elapsed:.3f} s = {len(work) / elapsed:,.0f} checks/s; "
+              f"expected verdicts {sum(agreed)}/{len(work)}")
+    print("per subset (an extra pass, each check timed with the wall clock):")
+    for subset, (seconds, n) in per_key(check, work, lambda item: item[0], args.with_gc).items():
+        print(f"  {subset:10s} {n:5d} checks  {n / seconds:>12,.0f} checks/s")
 
 if __name__ == "__main__":
     main()
