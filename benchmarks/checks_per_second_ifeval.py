@@ -69,7 +69,7 @@ def main() -> None:
     memos: dict[str, dict[str, object]] = {}
     reference = _reference(args.data_dir)
     detector = langid.fast_detector()
-    trials = "langdetect itself" if detector is None else "numpy" if detector.native is None else "compiled"
+    trials = "langdetect itself" if detector is None else "numpy" if getattr(detector, "native", None) is None else "compiled"
     print(f"language detection trials: {trials}; garbage collector {'on' if args.with_gc else 'paused'}")
 
     def check(item: tuple[str, int, Any, str]) -> Any:
