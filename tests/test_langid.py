@@ -200,3 +200,28 @@ def test_compiled_sum_adds_as_python_does() -> None:
 def test_native_module_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EVALKIT_LANGID_NATIVE", "0")
     assert langid._native_module() is None
+
+
+def test_compiled_trials_are_refused_where_they_would_differ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The compiled trials are used only when their Gaussian draws and sums equal Python's:
+    a mismatch in either makes the detector keep the numpy trials."""
+    module = langid._native_module()
+    if module is None:
+        pytest.skip("the compiled module (_langtrial) is not built here")
+    stream = langid._Stream()
+    assert langid._native_trials(module, stream) is not None
+    real = langid._gauss_pair
+    monkeypatch.setattr(langid, "_gauss_pair", lambda values, pos: tuple(v + 1e-9 for v in real(values, pos)))
+    assert langid._native_trials(module, stream) is None
+    monkeypatch.setattr(langid, "_gauss_pair", real)
+
+    class OddSum:
+        def python_sum(self, values: Any, mode: int) -> float:
+            return float(values.sum()) + 1.0
+
+        def gauss_pair(self, values: Any, pos: int) -> tuple[float, float]:
+            return module.gauss_pair(values, pos)  # type: ignore[no-any-return]
+
+        probabilities = module.probabilities
+
+    assert langid._native_trials(OddSum(), stream) is None
