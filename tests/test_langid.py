@@ -65,14 +65,15 @@ def responses(shared_data: Any) -> list[str]:
 def numpy_detector() -> langid.FastDetector:
     """A detector that uses the numpy trials and the Python n-gram walk only."""
     detector = langid.FastDetector()
-    detector.native, detector._plain_grams = None, None
+    detector.native = None
+    detector._spaced.fast = detector._last.fast = None
     return detector
 
 
 def _native_detector() -> langid.FastDetector:
     detector = langid.fast_detector()
     assert detector is not None
-    if detector.native is None or detector._plain_grams is None:
+    if detector.native is None or detector._spaced.fast is None:
         pytest.skip("the compiled module (_langtrial) is not built here; the numpy trials are tested")
     return detector
 
@@ -126,22 +127,54 @@ def test_detect_answers_like_langdetect(loop: str, responses: list[str], numpy_d
         assert detector.detect(text) == expected, text
 
 
-def test_plain_words_are_cut_as_python_cuts_them() -> None:
-    """The compiled n-gram walk of a word with no two capitals in a row gives the rows the
-    Python slices give, spaced and unspaced."""
+def test_words_are_cut_as_python_cuts_them() -> None:
+    """The compiled n-gram walk (its n-grams looked up in the compiled table) gives the rows the
+    Python walk gives, spaced and unspaced, for words with capitals, accents, other scripts and
+    characters beyond the Basic Multilingual Plane; it leaves words with two capitals in a row
+    to the Python walk."""
     detector = _native_detector()
-    assert detector._plain_grams is not None
+    words_rows = detector._spaced
     rng = random.Random(9)
-    letters = "abcdefghijklmnopqrstuvwxyzéèàçñёжзий的一是"
-    words = ["a", "I", "Ab", "the", "Über"] + ["".join(rng.choice(letters) for _ in range(rng.randrange(1, 14)))
-                                                 for _ in range(300)]
-    words += [w.capitalize() for w in words[:100]]
+    letters = "abcdefghijklmnopqrstuvwxyzéèàçñёжзий的一是𠀀😀ABCÉЖ"
+    words = ["a", "I", "Ab", "the", "Über", "iPhone", "McDonald", "ǅemal"]
+    words += ["".join(rng.choice(letters) for _ in range(rng.randrange(1, 14))) for _ in range(600)]
+    words += [w.capitalize() for w in words[:200]]
+    taken = 0
     for word in words:
+        capital_run = any(a.isupper() and b.isupper() for a, b in zip(word, word[1:], strict=False))
         for spaced in (True, False):
-            padded = " " + word + " " if spaced else " " + word
-            slices = langid._plain_getter(len(word), spaced)(padded)
-            want = [r for r in map(detector._row_of.get, slices) if r]
-            assert detector._plain_grams(padded, spaced, detector._row_of) == want, (word, spaced)
+            got = words_rows.fast(word, spaced, words_rows.table, words_rows.row_objects)
+            if capital_run:
+                assert got is None, word
+                continue
+            taken += 1
+            assert got == detector._word_rows(word, spaced), (word, spaced)
+    assert taken > 500
+
+
+def test_gram_table_holds_every_row() -> None:
+    """Every n-gram of the profiles is found in the compiled table with its row: each one, cut
+    from itself as a word, gives the rows Python's slices and row_of give; bad tables, keys and
+    rows are refused."""
+    from evalkit.verifiers.text import _langtrial  # type: ignore[attr-defined]
+
+    detector = _native_detector()
+    table, objects = detector._spaced.table, detector._spaced.row_objects
+    for gram in detector._row_of:
+        if any(a.isupper() and b.isupper() for a, b in zip(gram, gram[1:], strict=False)):
+            continue
+        want = [r for r in map(detector._row_of.get, langid._plain_getter(len(gram), False)(" " + gram)) if r]
+        assert _langtrial.plain_word_grams(gram, False, table, objects) == want, gram
+        assert detector._row_of[gram] in want
+    small = _langtrial.gram_table({"a": 1, "ab": 2, " a": 3, "b": 4})
+    assert _langtrial.plain_word_grams("ab", False, small, list(range(5))) == [1, 3, 4, 2]  # a, " a", b, ab
+    assert _langtrial.plain_word_grams("", True, small, list(range(5))) == []
+    with pytest.raises(ValueError):
+        _langtrial.plain_word_grams("ab", False, b"not a table", objects)
+    with pytest.raises(ValueError):
+        _langtrial.gram_table({"abcd": 1})
+    with pytest.raises(IndexError):
+        _langtrial.plain_word_grams("ab", False, small, [0])
 
 
 def test_compiled_trials_check_their_input() -> None:

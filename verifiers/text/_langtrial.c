@@ -263,47 +263,158 @@ done:
     return result;
 }
 
-/* plain_word_grams(padded, spaced, row_of) -> list of int
+/* An n-gram of 1 to 3 characters as one 64-bit key: each code point plus one (so that no
+   character is 0) in 21 bits, the first character lowest; 0 is no n-gram. */
+static uint64_t gram_key(int kind, const void *data, Py_ssize_t start, Py_ssize_t n)
+{
+    uint64_t key = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        key |= ((uint64_t)PyUnicode_READ(kind, data, start + i) + 1) << (21 * i);
+    }
+    return key;
+}
+
+static uint64_t slot_of(uint64_t key, int bits)
+{
+    return (key * 0x9E3779B97F4A7C15ull) >> (64 - bits);
+}
+
+/* the table: a header of one uint64 (its size in bits), 2^bits uint64 keys, 2^bits int64 rows */
+typedef struct {
+    int bits;
+    const uint64_t *keys;
+    const int64_t *rows;
+} gram_table;
+
+static int read_table(Py_buffer *buffer, gram_table *table)
+{
+    const uint64_t *words = (const uint64_t *)buffer->buf;
+    if (buffer->len < (Py_ssize_t)sizeof(uint64_t) || words[0] < 1 || words[0] > 40
+        || buffer->len != (Py_ssize_t)sizeof(uint64_t) * (1 + 2 * ((Py_ssize_t)1 << words[0]))) {
+        PyErr_SetString(PyExc_ValueError, "_langtrial: not an n-gram table");
+        return -1;
+    }
+    table->bits = (int)words[0];
+    table->keys = words + 1;
+    table->rows = (const int64_t *)(words + 1 + ((Py_ssize_t)1 << table->bits));
+    return 0;
+}
+
+/* gram_table(row_of) -> bytes: row_of (n-gram -> row, for n-grams of 1 to 3 characters) as an
+   open-addressing table that plain_word_grams reads without making strings */
+static PyObject *make_gram_table(PyObject *self, PyObject *args)
+{
+    PyObject *row_of;
+    if (!PyArg_ParseTuple(args, "O!", &PyDict_Type, &row_of)) {
+        return NULL;
+    }
+    int bits = 4;
+    while (((Py_ssize_t)1 << bits) < 2 * PyDict_GET_SIZE(row_of) + 1) {
+        bits++;
+    }
+    Py_ssize_t size = (Py_ssize_t)1 << bits;
+    PyObject *made = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)sizeof(uint64_t) * (1 + 2 * size));
+    if (made == NULL) {
+        return NULL;
+    }
+    uint64_t *words = (uint64_t *)PyBytes_AS_STRING(made);
+    memset(words, 0, (size_t)PyBytes_GET_SIZE(made));
+    words[0] = (uint64_t)bits;
+    uint64_t *keys = words + 1;
+    int64_t *rows = (int64_t *)(words + 1 + size);
+    PyObject *gram, *row;
+    Py_ssize_t at = 0;
+    while (PyDict_Next(row_of, &at, &gram, &row)) {
+        Py_ssize_t n = PyUnicode_Check(gram) ? PyUnicode_GET_LENGTH(gram) : 0;
+        Py_ssize_t value = PyLong_Check(row) ? PyLong_AsSsize_t(row) : -1;
+        if (n < 1 || n > 3 || value < 0) {
+            Py_DECREF(made);
+            if (!PyErr_Occurred()) {
+                PyErr_SetString(PyExc_ValueError, "_langtrial.gram_table: keys must be 1 to 3 characters, rows ints >= 0");
+            }
+            return NULL;
+        }
+        uint64_t key = gram_key(PyUnicode_KIND(gram), PyUnicode_DATA(gram), 0, n);
+        uint64_t slot = slot_of(key, bits);
+        while (keys[slot] != 0 && keys[slot] != key) {
+            slot = (slot + 1) & (uint64_t)(size - 1);
+        }
+        keys[slot] = key;
+        rows[slot] = value;
+    }
+    return made;
+}
+
+/* plain_word_grams(word, spaced, table, row_objects) -> list of int, or None
  *
- * The known n-grams of a word with no two upper-case letters in a row, as langdetect takes
- * them: padded is " " + word (+ " " when spaced); after each character its 1-, 2- and 3-grams
- * in that order (no 3-gram after the first letter, no 1-gram for the final space). Returns the
- * rows (row_of[gram]) of those row_of has, in order. */
+ * The known n-grams of a word as langdetect takes them from " " + word (+ " " when spaced):
+ * after each character its 1-, 2- and 3-grams in that order (no 3-gram after the first letter,
+ * no 1-gram for the final space). Returns the rows of those the table (from gram_table) has, in
+ * order, as the objects row_objects[row]; None when two upper-case letters follow each other
+ * (langdetect then skips n-grams inside the capitalised run: the caller walks such words). */
 static PyObject *plain_word_grams(PyObject *self, PyObject *args)
 {
-    PyObject *padded, *row_of;
+    PyObject *word, *row_objects;
+    Py_buffer buffer;
     int spaced;
-    if (!PyArg_ParseTuple(args, "UpO!", &padded, &spaced, &PyDict_Type, &row_of)) {
+    gram_table table;
+    if (!PyArg_ParseTuple(args, "Upy*O!", &word, &spaced, &buffer, &PyList_Type, &row_objects)) {
         return NULL;
     }
-    Py_ssize_t end = PyUnicode_GET_LENGTH(padded);
-    if (end < 2 + spaced) {
-        PyErr_SetString(PyExc_ValueError, "_langtrial.plain_word_grams: no word");
-        return NULL;
+    PyObject *found = NULL;
+    if (read_table(&buffer, &table) < 0) {
+        goto done;
     }
-    PyObject *found = PyList_New(0);
-    if (found == NULL) {
-        return NULL;
+    Py_ssize_t length = PyUnicode_GET_LENGTH(word);
+    int kind = PyUnicode_KIND(word);
+    const void *data = PyUnicode_DATA(word);
+    for (Py_ssize_t i = 1; i < length; i++) {
+        if (Py_UNICODE_ISUPPER(PyUnicode_READ(kind, data, i)) && Py_UNICODE_ISUPPER(PyUnicode_READ(kind, data, i - 1))) {
+            found = Py_NewRef(Py_None);
+            goto done;
+        }
     }
+    found = PyList_New(0);
+    if (found == NULL || length == 0) {
+        goto done;
+    }
+    /* the padded text: position 0 and (when spaced) position length + 1 are spaces */
+    Py_ssize_t end = length + 1 + spaced;
+    Py_UCS4 padded[3];
+    uint64_t mask = ((uint64_t)1 << table.bits) - 1;
     for (Py_ssize_t p = 1; p < end; p++) {
         for (Py_ssize_t n = 1; n <= 3; n++) {
             Py_ssize_t start = p + 1 - n;
             if (start < 0 || (n == 1 && spaced && p == end - 1)) {
                 continue;
             }
-            PyObject *gram = PyUnicode_Substring(padded, start, p + 1);
-            if (gram == NULL) {
-                Py_DECREF(found);
-                return NULL;
+            uint64_t key = 0;
+            for (Py_ssize_t i = 0; i < n; i++) {
+                Py_ssize_t at = start + i;
+                padded[i] = (at == 0 || at > length) ? ' ' : PyUnicode_READ(kind, data, at - 1);
+                key |= ((uint64_t)padded[i] + 1) << (21 * i);
             }
-            PyObject *row = PyDict_GetItemWithError(row_of, gram);  /* borrowed */
-            Py_DECREF(gram);
-            if ((row == NULL && PyErr_Occurred()) || (row != NULL && PyList_Append(found, row) < 0)) {
-                Py_DECREF(found);
-                return NULL;
+            uint64_t slot = slot_of(key, table.bits);
+            while (table.keys[slot] != 0 && table.keys[slot] != key) {
+                slot = (slot + 1) & mask;
+            }
+            if (table.keys[slot] == 0) {
+                continue;  /* langdetect does not know it */
+            }
+            int64_t row = table.rows[slot];
+            if (row < 0 || row >= PyList_GET_SIZE(row_objects)) {
+                PyErr_SetString(PyExc_IndexError, "_langtrial.plain_word_grams: a row has no object");
+                Py_CLEAR(found);
+                goto done;
+            }
+            if (PyList_Append(found, PyList_GET_ITEM(row_objects, row)) < 0) {
+                Py_CLEAR(found);
+                goto done;
             }
         }
     }
+done:
+    PyBuffer_Release(&buffer);
     return found;
 }
 
@@ -341,8 +452,10 @@ static PyMethodDef methods[] = {
     {"probabilities", probabilities, METH_VARARGS,
      "probabilities(words, matrix, stream, langprob, decided_early, sum_mode) -> stream values used, or -1 "
      "(see the module comment)."},
+    {"gram_table", make_gram_table, METH_VARARGS,
+     "gram_table(row_of) -> bytes: an n-gram -> row table for plain_word_grams."},
     {"plain_word_grams", plain_word_grams, METH_VARARGS,
-     "plain_word_grams(padded, spaced, row_of) -> the rows of a plain word's known n-grams."},
+     "plain_word_grams(word, spaced, table, row_objects) -> the rows of a word's known n-grams, or None."},
     {"gauss_pair", gauss_pair_at, METH_VARARGS,
      "gauss_pair(stream, pos) -> (z, spare): random.gauss's two deviates from the outputs at pos."},
     {"python_sum", python_sum_of, METH_VARARGS,

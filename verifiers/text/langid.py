@@ -231,16 +231,23 @@ def _plain_slices(length: int, spaced: bool) -> tuple[slice, ...]:
 
 
 class _WordRows(dict[str, list[int]]):
-    """word -> its known n-grams' rows, computed on first lookup (bounded)."""
+    """word -> its known n-grams' rows, computed on first lookup (bounded): by the compiled
+    walk ``fast(word, spaced, table, row_objects)`` where it takes the word (it returns None for
+    words with a capitalised run), else by ``compute(word, spaced)``."""
 
-    def __init__(self, compute: Callable[[str, bool], list[int]], spaced: bool) -> None:
+    def __init__(self, compute: Callable[[str, bool], list[int]], spaced: bool, fast: Any = None,
+                 table: bytes = b"", row_objects: list[int] | None = None) -> None:
         super().__init__()
         self.compute, self.spaced = compute, spaced
+        self.fast, self.table, self.row_objects = fast, table, row_objects
 
     def __missing__(self, word: str) -> list[int]:
         if len(self) > _WORD_CACHE_LIMIT:
             self.clear()
-        rows = self[word] = self.compute(word, self.spaced)
+        rows = None if self.fast is None else self.fast(word, self.spaced, self.table, self.row_objects)
+        if rows is None:
+            rows = self.compute(word, self.spaced)
+        self[word] = rows
         return rows
 
 
@@ -278,13 +285,18 @@ class FastDetector:
         self._url, self._mail = Detector.URL_RE, Detector.MAIL_RE
         self._norm: dict[int, str] = {}  # character -> what langdetect reads, for every character seen
         self._seen: set[str] = set()
-        # per-word n-grams, for words followed by a space and for a text's last word
-        self._spaced = _WordRows(self._word_rows, True)
-        self._last = _WordRows(self._word_rows, False)
         self.stream = _Stream()
         native = _native_module()
         self.native = _native_trials(native, self.stream) if native is not None else None
-        self._plain_grams = native.plain_word_grams if native is not None else None
+        fast, table, row_objects = None, b"", None
+        if native is not None:  # n-gram -> row without making strings, rows as row_of's own ints
+            fast, table = native.plain_word_grams, native.gram_table(self._row_of)
+            row_objects = [0] * len(self._matrix)
+            for row in self._row_of.values():
+                row_objects[row] = row
+        # per-word n-grams, for words followed by a space and for a text's last word
+        self._spaced = _WordRows(self._word_rows, True, fast, table, row_objects)
+        self._last = _WordRows(self._word_rows, False, fast, table, row_objects)
 
     # -- text → n-gram rows -------------------------------------------------------------------
     def _prepare(self, text: str) -> str:
@@ -310,11 +322,7 @@ class FastDetector:
             return []
         if len(word) == 1 or word[1:].islower() or not any(map(str.isupper, word)):
             # no two upper-case letters in a row: every n-gram is taken, cut by fixed slices
-            padded = " " + word + " " if spaced else " " + word
-            if self._plain_grams is not None:
-                found: list[int] = self._plain_grams(padded, spaced, self._row_of)
-                return found
-            grams: Iterable[str] = _plain_getter(len(word), spaced)(padded)
+            grams: Iterable[str] = _plain_getter(len(word), spaced)(" " + word + " " if spaced else " " + word)
         elif word.isascii() and word.isupper():  # A-Z only: inside the word every n-gram is skipped
             grams = [word[0], " " + word[0]] + ([word[-1] + " ", word[-2:] + " "] if spaced else [])
         else:
