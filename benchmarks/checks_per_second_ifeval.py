@@ -32,7 +32,7 @@ GPT4 = "ifeval/reference_gpt4/input_response_data_gpt4_20231107_145030.jsonl"
 
 
 def _clear_caches() -> None:
-    sentences._tokenizer()._breaks.clear()
+    sentences._tokenizer().clear_caches()
     detector = langid.fast_detector()
     if detector is not None:
         detector.clear_caches()

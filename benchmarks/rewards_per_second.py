@@ -37,7 +37,7 @@ def _spec(sample: Sample) -> str:
 
 
 def _clear_pure_caches() -> None:
-    sentences._tokenizer()._breaks.clear()
+    sentences._tokenizer().clear_caches()
     detector = langid.fast_detector()
     if detector is not None:
         detector.clear_caches()

@@ -8,7 +8,11 @@ upstream splits (e.g. "Dr.", "p.m.", "Jan. 3." stay inside their sentence) witho
 Punkt decides each candidate break from a short context string (the word before a period, the
 period and the next token) with a fixed model, so the decision is a pure function of that
 string; it is cached (bounded), which makes re-splitting overlapping texts (a response and its
-variants) cheap and changes no split.
+variants) cheap and changes no split. The decision itself follows NLTK's two annotation passes
+on plain strings instead of its token objects (what each pass reads of a token is cached per
+token), with the model and the patterns NLTK's own classes hold; the tests compare it with
+NLTK's ``text_contains_sentbreak`` on every context of real responses and thousands of
+synthetic ones.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 
 def _english_model() -> dict[str, Any]:
@@ -35,6 +39,21 @@ def _english_model() -> dict[str, Any]:
 
 
 _CONTEXT_CACHE_LIMIT = 100_000
+
+
+class _TokenFacts(NamedTuple):
+    """What Punkt's annotation passes read of one token."""
+
+    breaks: bool  # a sentence break after the first pass
+    abbr: bool
+    ellipsis: bool
+    period_final: bool
+    bare_type: str  # the type without a final period
+    sentence_type: str  # the type without a final period only where the first pass breaks
+    initial: bool
+    first_upper: bool
+    first_lower: bool
+    punctuation: bool  # one of ; : , . ! ?
 # NLTK's boundary realignment pattern: it matches only after one of these characters
 _REALIGNMENT = r'''["\')\]}\u2018\u2019\u201c\u201d\xab\xbb]+?(?:\s+|(?=--)|$)'''
 _CLOSERS = "\"')]}\u2018\u2019\u201c\u201d\xab\xbb"
@@ -95,6 +114,7 @@ def _tokenizer() -> Any:
         def __init__(self, params: Any) -> None:
             super().__init__(params, lang_vars=LangVars(), token_cls=Token)
             self._breaks: dict[str, bool] = {}
+            self._facts: dict[str, _TokenFacts] = {}
             self._candidates = self._lang_vars.period_context_re().finditer
             realignment = LangVars.re_boundary_realignment
             self._realignment = realignment.match
@@ -138,11 +158,92 @@ def _tokenizer() -> Any:
         def text_contains_sentbreak(self, text: str) -> bool:
             found = self._breaks.get(text)
             if found is None:
-                found = super().text_contains_sentbreak(text)
+                found = self._decide(text)
                 if len(self._breaks) >= _CONTEXT_CACHE_LIMIT:
                     self._breaks.clear()
                 self._breaks[text] = found
             return bool(found)
+
+        def clear_caches(self) -> None:
+            """Forget the cached decisions and token facts (recomputed on demand; the same)."""
+            self._breaks.clear()
+            self._facts.clear()
+
+        def _decide(self, text: str) -> bool:
+            """NLTK's ``text_contains_sentbreak(text)`` without its token objects: whether a token
+            other than the last is a sentence break after Punkt's two annotation passes."""
+            if "\n" in text:
+                tokens = [t for line in text.split("\n") if line.strip() for t in self._lang_vars.word_tokenize(line)]
+            else:
+                tokens = self._lang_vars.word_tokenize(text) if text.strip() else []
+            if len(tokens) < 2:
+                return False
+            facts = [self._facts.get(t) or self._token_facts(t) for t in tokens]
+            return any(map(self._breaks_after, facts, facts[1:]))
+
+        def _token_facts(self, tok: str) -> _TokenFacts:
+            """What Punkt's passes read of one token (cached: a pure function of the token).
+
+            First pass: a sentence end character breaks; two or more periods are an ellipsis; a
+            word ending in one period is an abbreviation when its lower-cased stem (or the
+            stem's last hyphenated part) is a known abbreviation type, else a break. The type
+            is the lower-cased token with a number made ``##number##``."""
+            breaks = abbr = is_ellipsis = False
+            if tok in sent_end_chars:
+                breaks = True
+            elif ellipsis(tok):
+                is_ellipsis = True
+            elif tok.endswith(".") and not tok.endswith(".."):
+                stem = tok[:-1].lower()
+                abbr = stem in abbrev_types or stem.split("-")[-1] in abbrev_types
+                breaks = not abbr
+            typ = number(NUMBER, tok.lower())
+            bare = typ[:-1] if len(typ) > 1 and typ[-1] == "." else typ
+            facts = _TokenFacts(breaks, abbr, is_ellipsis, tok.endswith("."), bare, bare if breaks else typ,
+                                bool(initial(tok)), tok[0].isupper(), tok[0].islower(), tok in self.PUNCTUATION)
+            if len(self._facts) >= _CONTEXT_CACHE_LIMIT:
+                self._facts.clear()
+            self._facts[tok] = facts
+            return facts
+
+        def _breaks_after(self, tok: _TokenFacts, following: _TokenFacts) -> bool:
+            """Punkt's second pass on a token followed by another: whether the token ends a
+            sentence. Only a token ending in a period is reconsidered: a known collocation with
+            the next word makes it an abbreviation; an abbreviation or ellipsis (not an initial)
+            breaks when the orthographic heuristic says the next word starts a sentence, or it is
+            a capitalised frequent sentence starter; an initial or a number does not break when
+            the heuristic says the next word does not start one, nor (initials) when it cannot
+            tell and the next word, capitalised here, is never seen in lower case."""
+            if not tok.period_final:
+                return tok.breaks
+            typ, next_typ = tok.bare_type, following.sentence_type
+            if (typ, next_typ) in collocations:
+                return False
+            if (tok.abbr or tok.ellipsis) and not tok.initial:
+                if self._starts_sentence(following) is True:
+                    return True
+                if following.first_upper and next_typ in sent_starters:
+                    return True
+            if tok.initial or typ == NUMBER:
+                starts = self._starts_sentence(following)
+                if starts is False:
+                    return False
+                if (starts == "unknown" and tok.initial and following.first_upper
+                        and not (ortho_context.get(next_typ, 0) & ORTHO_LC)):
+                    return False
+            return tok.breaks
+
+        @staticmethod
+        def _starts_sentence(tok: _TokenFacts) -> bool | str:
+            """Punkt's orthographic heuristic for the token after a period."""
+            if tok.punctuation:
+                return False
+            context = ortho_context.get(tok.sentence_type, 0)
+            if tok.first_upper and context & ORTHO_LC and not context & ORTHO_MID_UC:
+                return True
+            if tok.first_lower and (context & ORTHO_UC or not context & ORTHO_BEG_LC):
+                return False
+            return "unknown"
 
     model = _english_model()
     params = PunktParameters()
@@ -151,7 +252,17 @@ def _tokenizer() -> Any:
     params.sent_starters = set(model["SENT_STARTERS"])
     for word, flags in model["ORTHO_CONTEXT"].items():
         params.ortho_context[word] = flags
-    return CachedPunkt(params)
+    tokenizer = CachedPunkt(params)
+    # what the decisions read, bound once (the same objects NLTK's own methods read)
+    NUMBER = "##number##"
+    number = Token._RE_NUMERIC.sub
+    ellipsis, initial = Token._RE_ELLIPSIS.match, Token._RE_INITIAL.match
+    sent_end_chars = tuple(tokenizer._lang_vars.sent_end_chars)
+    abbrev_types, collocations = params.abbrev_types, params.collocations
+    sent_starters, ortho_context = params.sent_starters, params.ortho_context
+    ORTHO_LC, ORTHO_UC = punkt._ORTHO_LC, punkt._ORTHO_UC
+    ORTHO_MID_UC, ORTHO_BEG_LC = punkt._ORTHO_MID_UC, punkt._ORTHO_BEG_LC
+    return tokenizer
 
 
 def _realigned(text: str, spans: list[tuple[int, int]], realignment: Callable[[str], Any],
