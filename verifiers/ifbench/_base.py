@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import re
 import string
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any
 
 from evalkit.errors import DataError, EvalkitError
 from evalkit.verifiers.ifeval._base import IfevalChecker
+from evalkit.verifiers.ifeval._text import tokenize_sentence
 from evalkit.verifiers.text.sentences import split_sentences
 
 PUNCT = string.punctuation
@@ -28,7 +29,7 @@ _DELETE = str.maketrans("", "", PUNCT)
 _WORD = re.compile(r"\w+")
 
 __all__ = ["PUNCT", "IfbenchChecker", "count_words", "drop_punct", "need_number", "need_text",
-           "sentence_list", "strip_punct", "tokens", "treebank"]
+           "sentence_list", "strip_punct", "tokenize_sentence", "tokens"]
 
 
 def strip_punct(text: str) -> str:
@@ -52,19 +53,11 @@ def sentence_list(text: str) -> tuple[str, ...]:
     return tuple(split_sentences(str(text)))
 
 
-@cache
-def treebank() -> Any:
-    """NLTK's improved Treebank word tokenizer (what ``word_tokenize`` uses per sentence)."""
-    from nltk.tokenize.destructive import NLTKWordTokenizer
-
-    return NLTKWordTokenizer()
-
-
 @lru_cache(maxsize=64)
 def tokens(text: str) -> tuple[str, ...]:
-    """``nltk.word_tokenize(text)``: Punkt sentences, then NLTK's Treebank tokenizer on each."""
-    tokenizer = treebank()
-    return tuple(token for sentence in sentence_list(text) for token in tokenizer.tokenize(sentence))
+    """``nltk.word_tokenize(text)``: Punkt sentences, then NLTK's Treebank tokenizer on each (its
+    substitutions without NLTK's per-call timeout wrapper, as IFEval runs them)."""
+    return tuple(token for sentence in sentence_list(text) for token in tokenize_sentence(sentence))
 
 
 def need_number(name: str, value: Any, minimum: float = 0) -> None:

@@ -16,8 +16,8 @@ from evalkit.verifiers.ifbench._base import (
     need_text,
     sentence_list,
     strip_punct,
+    tokenize_sentence,
     tokens,
-    treebank,
 )
 from evalkit.verifiers.ifbench._nltk import tagger
 
@@ -35,7 +35,7 @@ def first_tokens(text: str, n: int) -> list[str]:
     """The first ``n`` tokens of ``nltk.word_tokenize(text)``."""
     out: list[str] = []
     for sentence in sentence_list(text):
-        out.extend(treebank().tokenize(sentence))
+        out.extend(tokenize_sentence(sentence))
         if len(out) >= n:
             break
     return out[:n]
@@ -45,7 +45,7 @@ def last_tokens(text: str, n: int) -> list[str]:
     """The last ``n`` tokens of ``nltk.word_tokenize(text)`` (sentences are tokenized apart)."""
     out: list[str] = []
     for sentence in reversed(sentence_list(text)):
-        out[:0] = treebank().tokenize(sentence)
+        out[:0] = tokenize_sentence(sentence)
         if len(out) >= n:
             break
     return out[-n:]
