@@ -116,3 +116,25 @@ def test_partial_tokenization_equals_the_ends_of_word_tokenize(text: str) -> Non
 
     assert first_tokens(text, 4) == list(tokens(text)[:4])
     assert last_tokens(text, 3) == list(tokens(text)[-3:])
+
+
+def test_tokens_equal_nltk_word_tokenize(shared_data: Path) -> None:
+    """The word tokens every IFBench checker reads equal NLTK's Treebank tokenizer on each Punkt
+    sentence (``nltk.word_tokenize``), on the shipped responses; first and last tokens too."""
+    import json
+
+    from nltk.tokenize.destructive import NLTKWordTokenizer
+
+    from evalkit.verifiers.ifbench._base import tokens
+    from evalkit.verifiers.ifbench.words import first_tokens, last_tokens
+    from evalkit.verifiers.text.sentences import split_sentences
+
+    reference = NLTKWordTokenizer()
+    path = shared_data / "ifbench" / "reference" / "upstream_shipped_eval_oct2025.jsonl"
+    texts = [json.loads(line).get("response") or "" for line in path.read_text().splitlines()]
+    texts += ["\"Quoted,\" she said -- then (left). It's 5 o'clock; can't stop!", "Gonna wanna", "U.S.A. vs. them"]
+    assert len(texts) > 50
+    for text in texts:
+        want = [t for sentence in split_sentences(text) for t in reference.tokenize(sentence)]
+        assert list(tokens(text)) == want
+        assert first_tokens(text, 7) == want[:7] and last_tokens(text, 7) == want[-7:]
