@@ -263,20 +263,23 @@ done:
     return result;
 }
 
-/* An n-gram of 1 to 3 characters as one 64-bit key: each code point plus one (so that no
-   character is 0) in 21 bits, the first character lowest; 0 is no n-gram. */
-static uint64_t gram_key(int kind, const void *data, Py_ssize_t start, Py_ssize_t n)
+/* An n-gram of 1 to 3 characters is one 64-bit key: each code point plus one (so that no
+   character is 0) in 21 bits, the first character lowest; 0 is no n-gram. This adds character
+   i of the n-gram to its key. */
+static uint64_t with_char(uint64_t key, Py_UCS4 ch, Py_ssize_t i)
 {
-    uint64_t key = 0;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        key |= ((uint64_t)PyUnicode_READ(kind, data, start + i) + 1) << (21 * i);
-    }
-    return key;
+    return key | (((uint64_t)ch + 1) << (21 * i));
 }
 
-static uint64_t slot_of(uint64_t key, int bits)
+/* where key is in a table of 2^bits keys, or the empty slot where it goes (linear probing) */
+static uint64_t find_slot(const uint64_t *keys, int bits, uint64_t key)
 {
-    return (key * 0x9E3779B97F4A7C15ull) >> (64 - bits);
+    uint64_t mask = ((uint64_t)1 << bits) - 1;
+    uint64_t slot = (key * 0x9E3779B97F4A7C15ull) >> (64 - bits);
+    while (keys[slot] != 0 && keys[slot] != key) {
+        slot = (slot + 1) & mask;
+    }
+    return slot;
 }
 
 /* the table: a header of one uint64 (its size in bits), 2^bits uint64 keys, 2^bits int64 rows */
@@ -334,11 +337,11 @@ static PyObject *make_gram_table(PyObject *self, PyObject *args)
             }
             return NULL;
         }
-        uint64_t key = gram_key(PyUnicode_KIND(gram), PyUnicode_DATA(gram), 0, n);
-        uint64_t slot = slot_of(key, bits);
-        while (keys[slot] != 0 && keys[slot] != key) {
-            slot = (slot + 1) & (uint64_t)(size - 1);
+        uint64_t key = 0;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            key = with_char(key, PyUnicode_READ_CHAR(gram, i), i);
         }
+        uint64_t slot = find_slot(keys, bits, key);
         keys[slot] = key;
         rows[slot] = value;
     }
@@ -380,8 +383,6 @@ static PyObject *plain_word_grams(PyObject *self, PyObject *args)
     }
     /* the padded text: position 0 and (when spaced) position length + 1 are spaces */
     Py_ssize_t end = length + 1 + spaced;
-    Py_UCS4 padded[3];
-    uint64_t mask = ((uint64_t)1 << table.bits) - 1;
     for (Py_ssize_t p = 1; p < end; p++) {
         for (Py_ssize_t n = 1; n <= 3; n++) {
             Py_ssize_t start = p + 1 - n;
@@ -391,13 +392,9 @@ static PyObject *plain_word_grams(PyObject *self, PyObject *args)
             uint64_t key = 0;
             for (Py_ssize_t i = 0; i < n; i++) {
                 Py_ssize_t at = start + i;
-                padded[i] = (at == 0 || at > length) ? ' ' : PyUnicode_READ(kind, data, at - 1);
-                key |= ((uint64_t)padded[i] + 1) << (21 * i);
+                key = with_char(key, (at == 0 || at > length) ? ' ' : PyUnicode_READ(kind, data, at - 1), i);
             }
-            uint64_t slot = slot_of(key, table.bits);
-            while (table.keys[slot] != 0 && table.keys[slot] != key) {
-                slot = (slot + 1) & mask;
-            }
+            uint64_t slot = find_slot(table.keys, table.bits, key);
             if (table.keys[slot] == 0) {
                 continue;  /* langdetect does not know it */
             }

@@ -262,7 +262,7 @@ class NGramRows:
         self.words = words
         self.count = sum(map(len, words))
 
-    def __len__(self) -> int:
+    def __len__(self) -> int:  # as the list ngram_rows returned before: empty is falsy
         return self.count
 
     def flat(self) -> list[int]:

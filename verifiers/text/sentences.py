@@ -172,10 +172,7 @@ def _tokenizer() -> Any:
         def _decide(self, text: str) -> bool:
             """NLTK's ``text_contains_sentbreak(text)`` without its token objects: whether a token
             other than the last is a sentence break after Punkt's two annotation passes."""
-            if "\n" in text:
-                tokens = [t for line in text.split("\n") if line.strip() for t in self._lang_vars.word_tokenize(line)]
-            else:
-                tokens = self._lang_vars.word_tokenize(text) if text.strip() else []
+            tokens = [t for line in text.split("\n") if line.strip() for t in self._lang_vars.word_tokenize(line)]
             if len(tokens) < 2:
                 return False
             facts = [self._facts.get(t) or self._token_facts(t) for t in tokens]
